@@ -1,0 +1,36 @@
+// Elaboration: binds parameters (file defaults, then -D overrides), expands
+// repeats, groups and user blocks, builds residual shortcuts as the
+// 'shortcut' setting says, infers every shape and counts parameters and
+// multiply-accumulates. The result is a Network (dsl/Network.h).
+#pragma once
+
+#include "dsl/Ast.h"
+#include "dsl/Network.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace netc::dsl {
+
+/// A command-line override "-D name=value".
+struct Override {
+  std::string name;
+  std::string value;
+};
+
+/// Parses "name=value"; throws Diagnostic if there is no '='.
+Override parseOverride(const std::string &text);
+
+/// Elaborates a parsed program. Throws Diagnostic on the first error.
+Network elaborate(const Program &program, const std::vector<Override> &overrides = {});
+
+/// Reads, parses and elaborates a file: what every netc command starts with.
+struct LoadedNetwork {
+  std::shared_ptr<SourceFile> file;
+  Program program;
+  Network network;
+};
+LoadedNetwork loadNetwork(const std::string &path, const std::vector<Override> &overrides = {});
+
+} // namespace netc::dsl

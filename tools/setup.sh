@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package netc needs to build, test and run. Idempotent:
+# packages already present are skipped, so a second run costs one dpkg query.
+# Works as root or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build git pkg-config clang-14 libclang-rt-14-dev
+  # the stack (DEVELOPERS.md): one LLVM 14 in the process
+  llvm-14-dev llvm-14-tools libmlir-14-dev mlir-14-tools libhalide14-0-dev
+  libflatbuffers-dev flatbuffers-compiler libcli11-dev libgtest-dev nlohmann-json3-dev
+  # Halide's default CMake components want these; the data loaders use them too
+  libpng-dev libjpeg-dev
+  # oracles and data
+  libonnx-dev libonnx-testdata dataset-fashion-mnist
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
