@@ -101,6 +101,8 @@ public:
     in.op = Op::Input;
     in.name = "input";
     in.out = net_.input;
+    if (!params_.at("input").fromCommandLine)
+      in.loc = params_.at("input").value.loc;
     cur_ = {append(std::move(in)), net_.input};
     for (const LayerLine &line : prog_.lines)
       topLine(line);
@@ -410,7 +412,8 @@ private:
       return call(it, in, c, stride);
     default:
       if (stride != 1)
-        throw Diagnostic(it.loc, "a stride applies only to conv, pooling and block layers");
+        throw Diagnostic(it.loc, "a stride applies only to conv, pooling and block layers", "",
+                         it.length);
       return simple(it, in, c);
     }
   }
@@ -606,7 +609,8 @@ private:
       throw Diagnostic(it.loc, "blocks are nested too deeply", "", it.length);
     if (it.args.size() > b.params.size())
       throw Diagnostic(it.loc, "block '" + b.name + "' takes " + std::to_string(b.params.size()) +
-                                   " arguments, not " + std::to_string(it.args.size()),
+                                   (b.params.size() == 1 ? " argument" : " arguments") + ", not " +
+                                   std::to_string(it.args.size()),
                        "", it.length)
           .note(b.loc, "block '" + b.name + "' is defined here");
     Locals locals;

@@ -581,15 +581,19 @@ private:
 
   ExprP expr() {
     ExprP l = term();
-    while (at(Tok::Plus) || at(Tok::Minus))
-      l = binary(take(), l, term());
+    while (at(Tok::Plus) || at(Tok::Minus)) {
+      const Token &op = take(); // before parsing the right side
+      l = binary(op, l, term());
+    }
     return l;
   }
   ExprP term() {
     ExprP l = atom();
     // "c/2" divides; "64, /2" and "64 /2" give a stride (a slash after a space).
-    while (at(Tok::Star) || (at(Tok::Slash) && !cur().spaceBefore))
-      l = binary(take(), l, atom());
+    while (at(Tok::Star) || (at(Tok::Slash) && !cur().spaceBefore)) {
+      const Token &op = take();
+      l = binary(op, l, atom());
+    }
     return l;
   }
   ExprP binary(const Token &op, ExprP l, ExprP r) {

@@ -1,0 +1,52 @@
+# netc: the two commands.
+#   make run    install what is missing, build, run the main job
+#   make test   install what is missing, build, run every test
+# Other targets: build, fuzz (libFuzzer on the parser), asan (tests under
+# ASan/UBSan), clean.
+
+BUILD        ?= build
+BUILD_TYPE   ?= Release
+JOBS         ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+NETC         := $(BUILD)/tools/netc/netc
+
+.PHONY: all setup configure build run test fuzz asan clean
+
+all: build
+
+setup:
+	@bash tools/setup.sh
+
+configure: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(NETC) summary examples/resnet/resnet50.net
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(if $(CI),60,20)
+
+# The parser fuzzer: clang's libFuzzer with ASan+UBSan, seeded with the
+# examples and the diagnostics corpus, run for FUZZ_SECONDS.
+FUZZ_DIR := $(BUILD)-fuzz
+fuzz: setup
+	@mkdir -p $(FUZZ_DIR)/corpus
+	clang++-14 -std=c++17 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined \
+	  dsl/*.cpp tests/fuzz/parse_fuzzer.cpp -o $(FUZZ_DIR)/parse_fuzzer
+	cp examples/*/*.net tests/dsl/errors/*.net $(FUZZ_DIR)/corpus/
+	$(FUZZ_DIR)/parse_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_DIR)/corpus
+
+# Every test again under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: setup
+	@cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNETC_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz $(BUILD)-asan
