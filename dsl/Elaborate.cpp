@@ -1,6 +1,7 @@
 #include "dsl/Elaborate.h"
 
 #include "dsl/Parser.h"
+#include "dsl/Printer.h"
 #include "dsl/Suggest.h"
 
 #include <algorithm>
@@ -871,6 +872,20 @@ Network elaborate(const Program &program, const std::vector<Override> &overrides
   return Elaborator(program, overrides).run();
 }
 
+Program bindOverrides(const Program &program, const std::vector<Override> &overrides) {
+  Program p = program;
+  for (const Override &o : overrides) {
+    Value v = parseOverrideValue(o.value);
+    auto it = std::find_if(p.params.begin(), p.params.end(),
+                           [&](const ParamDef &d) { return d.name == o.name; });
+    if (it != p.params.end())
+      it->value = v;
+    else
+      p.params.push_back({o.name, {}, v, true});
+  }
+  return p;
+}
+
 LoadedNetwork loadNetwork(const std::string &path, const std::vector<Override> &overrides) {
   LoadedNetwork out;
   try {
@@ -881,6 +896,7 @@ LoadedNetwork loadNetwork(const std::string &path, const std::vector<Override> &
   try {
     out.program = parse(*out.file);
     out.network = elaborate(out.program, overrides);
+    out.canonical = print(bindOverrides(out.program, overrides));
   } catch (const Diagnostic &d) {
     throw Error(render(d, out.file.get()));
   }

@@ -30,7 +30,15 @@ struct LoadedNetwork {
   std::shared_ptr<SourceFile> file;
   Program program;
   Network network;
+  /// The program with every override written into it, printed canonically:
+  /// a self-contained text that means exactly this network (weights files
+  /// store it so they cannot be applied to another network).
+  std::string canonical;
 };
+
+/// `program` with each override replacing its parameter's value (or added as
+/// a setting), so it elaborates without overrides to the same network.
+Program bindOverrides(const Program &program, const std::vector<Override> &overrides);
 LoadedNetwork loadNetwork(const std::string &path, const std::vector<Override> &overrides = {});
 
 } // namespace netc::dsl

@@ -36,7 +36,9 @@ enum class Op {
   Dropout,
   Lrn,           // local response normalisation across channels
   Softmax,
-  ZeroPadShortcut, // option A: x[:, :, ::s, ::s] then zero channels up to outC
+  ZeroPadShortcut, // option A: x[:, :, ::s, ::s], then zero channels up to outC,
+                   // split evenly: (outC-inC)/2 before x's channels, the rest after
+                   // (as the common PyTorch CIFAR ResNets do)
 };
 
 const char *opName(Op op);
