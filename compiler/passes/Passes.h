@@ -1,0 +1,36 @@
+// The net dialect's passes. Each runs on one builtin.func holding a network.
+#pragma once
+
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace netc::net {
+
+/// -net-shape-inference: infers every result type from operands and
+/// attributes, replaces declared types with the more static inferred ones,
+/// errors where they conflict, and updates the function's result types.
+std::unique_ptr<mlir::Pass> createShapeInferencePass();
+
+/// -net-fold-bn: conv2d -> batch_norm becomes a conv2d whose weight and bias
+/// come from net.fold_bn (inference only: running statistics are frozen).
+std::unique_ptr<mlir::Pass> createFoldBnPass();
+
+/// -net-fuse: conv2d [-> batch_norm] [-> add] [-> relu] becomes one
+/// net.fused_conv when every intermediate value has a single use.
+std::unique_ptr<mlir::Pass> createFusePass();
+
+/// -net-dce: net.dropout becomes the identity (inference) and unused ops are
+/// removed.
+std::unique_ptr<mlir::Pass> createDcePass();
+
+/// The stages as pass pipelines on a module: "mlir" is shape inference;
+/// "fused" adds -net-fold-bn, -net-fuse, -net-dce and infers again.
+void buildMlirStage(mlir::OpPassManager &pm);
+void buildFusedStage(mlir::OpPassManager &pm);
+
+/// Makes all of the above available to textual pass pipelines (netc-opt),
+/// the stages as -net-mlir-stage and -net-fused-stage.
+void registerNetPasses();
+
+} // namespace netc::net
