@@ -1,0 +1,70 @@
+// Fused 2-D convolution: conv + bias + folded BN + residual + ReLU.
+#pragma once
+
+#include "Tensor.h"
+
+#include <string>
+
+namespace netc::halide {
+
+enum class Residual {
+  None,
+  Same,         // add a tensor of the output's shape
+  ZeroPadded,   // ResNet option A: subsample by stride, zero-pad channels
+};
+
+struct ConvSpec {
+  int cin = 1, cout = 1;
+  int kh = 1, kw = 1;
+  int stride = 1, pad = 0;  // the same along both axes, unless overridden:
+  // per-axis strides and asymmetric pads (ONNX allows both); -1 = use the above.
+  int strideH = -1, strideW = -1;
+  int padTop = -1, padLeft = -1, padBottom = -1, padRight = -1;
+  int inH = 1, inW = 1;
+  // Post-ops, applied in this order: +bias, *scale+shift, +residual, relu.
+  bool bias = false;
+  bool scaleShift = false;
+  Residual residual = Residual::None;
+  // For Residual::ZeroPadded: the shortcut's own shape and stride; the output
+  // reads shortcut(c - p, x*resStride, y*resStride) for p <= c < p + resC,
+  // else 0, with p = (cout - resC)/2: the zeros split evenly around it.
+  int resC = 0, resH = 0, resW = 0, resStride = 1;
+  bool relu = false;
+
+  int sH() const { return strideH < 0 ? stride : strideH; }
+  int sW() const { return strideW < 0 ? stride : strideW; }
+  int pTop() const { return padTop < 0 ? pad : padTop; }
+  int pLeft() const { return padLeft < 0 ? pad : padLeft; }
+  int pBottom() const { return padBottom < 0 ? pad : padBottom; }
+  int pRight() const { return padRight < 0 ? pad : padRight; }
+  bool hasPadding() const { return pTop() + pLeft() + pBottom() + pRight() > 0; }
+  int outH() const { return (inH + pTop() + pBottom() - kh) / sH() + 1; }
+  int outW() const { return (inW + pLeft() + pRight() - kw) / sW() + 1; }
+  double flops(int batch) const;  // 2 * MACs, the usual GFLOP/s convention
+  std::string key() const;        // canonical text, part of the kernel cache key
+  // Throws std::invalid_argument on an impossible spec (checked by buildConv,
+  // so bad layers fail with a message rather than inside Halide).
+  void validate() const;
+};
+
+// Everything a conv schedule needs. Halide dims:
+//   input (c, x, y, n)  weights (co, ci, kx, ky)  [HWIO]  bias/scale/shift (c)
+struct ConvAlgo {
+  ConvSpec spec;
+  NhwcVars v;
+  Halide::ImageParam input, weights, bias, scale, shift, residual;
+  Halide::Func padded;   // zero-padded input (inlined unless scheduled)
+  Halide::Func wts;      // weights, zero-extended in co when cout is ragged
+  Halide::Func conv;     // pure sum, update over r
+  Halide::Func out;      // conv + post-ops; the pipeline output
+  Halide::RDom r;        // (ci, kx, ky)
+  std::vector<Halide::ImageParam> inputs;  // call order: in, w, [bias, scale, shift, residual]
+};
+
+ConvAlgo buildConv(const ConvSpec &spec);
+
+// True when `wts` reads zeros for co >= cout (cout not a multiple of 16), so
+// a schedule may compute whole vectors of output channels past cout.
+inline bool weightsZeroExtended(const ConvSpec &s) { return s.cout % 16 != 0; }
+
+}  // namespace netc::halide

@@ -1,0 +1,117 @@
+#include "ConvSchedule.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace netc::schedules {
+
+using Halide::TailStrategy;
+using Halide::Var;
+using netc::halide::ConvAlgo;
+using netc::halide::ConvSpec;
+
+int floatLanes(const Halide::Target &t) { return t.natural_vector_size<float>(); }
+
+std::string ConvSchedule::key() const {
+  std::ostringstream k;
+  k << "v" << vec << " cv" << coVecs << " tx" << tileX << " rows" << rowsPerTask
+    << (stagePadded ? " stage" : "") << (parallel ? " par" : "");
+  return k.str();
+}
+
+ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
+  ConvSchedule s;
+  s.vec = floatLanes(t);
+  // 4x4 accumulators fit 32 zmm registers with room for weights and
+  // broadcasts; AVX2 has 16 ymm registers, so halve the channel tile.
+  s.coVecs = s.vec >= 16 ? 4 : 2;
+  s.tileX = 4;
+  s = clampConvSchedule(spec, s);
+  // Short rows with many channels: a 4x7 tile (28 zmm accumulators) halves
+  // the passes over large weights. Measured 1 thread, 3x3: 14x14x256 85->97%,
+  // 7x7x512 73->88%, 28x28x128 equal; but 56x56x64 drops 97->55% and a
+  // 1x1 s2 256->512 (28 wide) 98->91%, so spatial kernels only.
+  bool shortRows = spec.outW() <= 28 && spec.outW() % 7 == 0 && spec.kh * spec.kw > 1;
+  if (s.vec >= 16 && s.coVecs == 4 && shortRows) s.tileX = 7;
+  return s;
+}
+
+ConvSchedule clampConvSchedule(const ConvSpec &spec, ConvSchedule s) {
+  // Widths above 16 could read past unextended weights (weightsZeroExtended).
+  s.vec = std::clamp(s.vec, 1, 16);
+  int vecsNeeded = (spec.cout + s.vec - 1) / s.vec;
+  s.coVecs = std::clamp(s.coVecs, 1, vecsNeeded);
+  // With whole vectors of cout, channel tiles must divide cout exactly: the
+  // weights are only zero-extended when cout is ragged.
+  if (spec.cout % s.vec == 0)
+    while (vecsNeeded % s.coVecs != 0) --s.coVecs;
+  s.tileX = std::clamp(s.tileX, 1, spec.outW());
+  s.rowsPerTask = std::clamp(s.rowsPerTask, 1, spec.outH());
+  return s;
+}
+
+namespace {
+
+// The register tile: the reduction loops sit outside the unrolled
+// (vector, channel-vector, pixel) block, so accumulators stay in registers.
+void scheduleTile(ConvAlgo &a, const ConvSchedule &s) {
+  const int cTile = s.vec * s.coVecs;
+  Var c = a.v.c, x = a.v.x, cvo("cvo"), cvi("cvi");
+  // Ragged cout: the tile is always computed whole; the zero-extended
+  // weights make the extra lanes harmless and keep the loops constant.
+  a.conv.bound_extent(c, cTile).bound_extent(x, s.tileX);
+  a.conv.split(c, cvo, cvi, s.vec).vectorize(cvi).unroll(cvo).unroll(x);
+  Halide::RVar rci = a.r.x, rkx = a.r.y, rky = a.r.z;
+  a.conv.update()
+      .split(c, cvo, cvi, s.vec)
+      .reorder(cvi, cvo, x, rci, rkx, rky, a.v.y, a.v.n)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(x);
+}
+
+struct OutputLoops {
+  Var tile;  // innermost loop over register tiles: the conv is computed here
+  Var row;   // one output row (of one image)
+};
+
+// Output loops: (channel tile, pixel tile) inside a row; rows x batch are
+// fused and split into parallel tasks.
+OutputLoops scheduleOutput(ConvAlgo &a, const ConvSchedule &s) {
+  const ConvSpec &spec = a.spec;
+  const int cTile = s.vec * s.coVecs;
+  TailStrategy ct = spec.cout % cTile == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  Var c = a.v.c, x = a.v.x, co("co"), ci("ci"), cvo("ocvo"), cvi("ocvi"), xo("xo"), xi("xi");
+  Var yn("yn"), task("task"), row("row");
+  a.out.split(c, co, ci, cTile, ct)
+      .split(x, xo, xi, s.tileX)
+      .split(ci, cvo, cvi, s.vec, ct)
+      .reorder(cvi, cvo, xi, co, xo, a.v.y, a.v.n)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(xi);
+  a.out.fuse(a.v.y, a.v.n, yn).split(yn, task, row, s.rowsPerTask);
+  if (s.parallel) a.out.parallel(task);
+  return {co, row};
+}
+
+}  // namespace
+
+void scheduleConv(ConvAlgo &a, const ConvSchedule &params) {
+  const ConvSpec &spec = a.spec;
+  const ConvSchedule s = clampConvSchedule(spec, params);
+  OutputLoops loops = scheduleOutput(a, s);
+  a.conv.compute_at(a.out, loops.tile);
+  scheduleTile(a, s);
+  // Staging the padded rows removes the boundary selects from the FMA loop.
+  if (spec.hasPadding() && s.stagePadded) {
+    a.padded.compute_at(a.out, loops.row);
+    // Whole vectors only: a rounded-up c extent would read past the input.
+    if (spec.cin % s.vec == 0) a.padded.vectorize(a.padded.args()[0], s.vec);
+  }
+  // Ragged cout: materialise the zero-extended weights once per call, so
+  // the inner loop loads dense vectors instead of clamped gathers.
+  if (netc::halide::weightsZeroExtended(spec)) a.wts.compute_root();
+}
+
+}  // namespace netc::schedules

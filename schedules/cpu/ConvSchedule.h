@@ -1,0 +1,38 @@
+// CPU schedule of the fused conv (see compiler/halide/Conv.h).
+//
+// Shape of the schedule: each output tile holds coVecs vectors of output
+// channels times tileX pixels of one row in registers; the whole reduction
+// (ci, kx, ky) runs outside that register tile so every loaded weight vector
+// feeds tileX FMAs and every broadcast input feeds coVecs FMAs. Rows (and
+// batch) are the parallel loop.
+#pragma once
+
+#include "compiler/halide/Conv.h"
+
+#include <string>
+
+namespace netc::schedules {
+
+struct ConvSchedule {
+  int vec = 16;       // floats per vector: 16 (AVX-512) or 8 (AVX2)
+  int coVecs = 4;     // vectors of output channels in the register tile
+  int tileX = 4;      // output pixels along x in the register tile
+  int rowsPerTask = 1;  // output rows per parallel task
+  bool stagePadded = true;  // copy the padded input rows once per row task
+  bool parallel = true;
+  std::string key() const;
+};
+
+// Vector width of `t` for float32.
+int floatLanes(const Halide::Target &t);
+
+// A good starting point for `spec` on `t`; params are clamped to the shape.
+ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+
+// Makes params legal for the spec (tiles no larger than the extents, ...).
+ConvSchedule clampConvSchedule(const netc::halide::ConvSpec &spec, ConvSchedule s);
+
+// Applies the (clamped) schedule to the algorithm's Funcs.
+void scheduleConv(netc::halide::ConvAlgo &algo, const ConvSchedule &s);
+
+}  // namespace netc::schedules
