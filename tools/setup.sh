@@ -12,8 +12,11 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler libcli11-dev libgtest-dev nlohmann-json3-dev
   # Halide's default CMake components want these; the data loaders use them too
   libpng-dev libjpeg-dev
-  # oracles and data
-  libonnx-dev libonnx-testdata dataset-fashion-mnist
+  # ONNX models through protobuf; oracles and data
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata dataset-fashion-mnist
+  # PyTorch, the oracle for whole networks (tools/export_torchvision.py), and
+  # tcmalloc for fair PyTorch timings in bench/
+  python3-torch python3-torchvision python3-numpy libtcmalloc-minimal4
 )
 
 missing=()

@@ -16,6 +16,7 @@ struct Expected {
   int64_t params; // torchvision's count
   double gmacs;   // the paper's multiply-adds, 0 = not published
 };
+void PrintTo(const Expected &e, std::ostream *os) { *os << e.file; }
 
 class Zoo : public ::testing::TestWithParam<Expected> {};
 

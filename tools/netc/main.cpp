@@ -1,61 +1,74 @@
 // netc: the command-line driver. CLI11 lives in this one file (it is slow to
-// compile); each subcommand's work is a function in the libraries.
-#include "dsl/Elaborate.h"
-#include "dsl/Summary.h"
+// compile); each subcommand's work is in Commands.cpp.
+#include "tools/netc/Commands.h"
+
+#include "dsl/Source.h"
 
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <iostream>
-#include <string>
-#include <vector>
 
 namespace {
 
-using namespace netc::dsl;
-
-std::vector<Override> overrides(const std::vector<std::string> &defs) {
-  std::vector<Override> out;
-  for (const std::string &d : defs) {
-    try {
-      out.push_back(parseOverride(d));
-    } catch (const Diagnostic &e) {
-      throw Error(render(e, nullptr));
-    }
-  }
-  return out;
+void netOptions(CLI::App *cmd, netc::cli::NetArgs &a) {
+  cmd->add_option("FILE", a.file, "a .net network description")->required();
+  cmd->add_option("-D,--define", a.defs, "override a parameter: -D n=18 -D shortcut=A")
+      ->type_name("NAME=VALUE");
 }
-
-LoadedNetwork load(const std::string &file, const std::vector<std::string> &defs) {
-  return loadNetwork(file, overrides(defs));
-}
-
-struct NetArgs {
-  std::string file;
-  std::vector<std::string> defs;
-  void add(CLI::App *cmd) {
-    cmd->add_option("FILE", file, "a .net network description")->required();
-    cmd->add_option("-D,--define", defs, "override a parameter: -D n=18 -D shortcut=A")
-        ->type_name("NAME=VALUE");
-  }
-};
 
 } // namespace
 
 int main(int argc, char **argv) {
+  using namespace netc::cli;
   CLI::App app{"netc: a declarative neural-network compiler"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "netc 0.1.0");
 
   NetArgs summaryArgs;
   bool json = false;
-  auto *summary = app.add_subcommand("summary", "print a network's layers, shapes, parameters and MACs");
-  summaryArgs.add(summary);
-  summary->add_flag("--json", json, "print one JSON object instead of a table");
+  auto *summaryCmd = app.add_subcommand("summary", "print a network's layers, shapes, parameters and MACs");
+  netOptions(summaryCmd, summaryArgs);
+  summaryCmd->add_flag("--json", json, "print one JSON object instead of a table");
 
   NetArgs checkArgs;
-  auto *check = app.add_subcommand("check", "validate a .net file; print nothing but errors");
-  checkArgs.add(check);
+  auto *checkCmd = app.add_subcommand("check", "validate a .net file; print nothing but errors");
+  netOptions(checkCmd, checkArgs);
+
+  CompileArgs compileArgs;
+  auto *compileCmd = app.add_subcommand("compile", "compile a network and show a stage");
+  netOptions(compileCmd, compileArgs.net);
+  compileCmd->add_option("--emit", compileArgs.emit, "stop after a stage and print it")
+      ->check(CLI::IsMember({"ast", "mlir", "fused", "halide"}));
+
+  RunArgs runArgs;
+  auto *runCmd = app.add_subcommand("run", "run a forward pass; print the top-5 classes per image");
+  netOptions(runCmd, runArgs.net);
+  runCmd->add_option("--weights", runArgs.weights, "a .nw weights file (default: initialised)");
+  runCmd->add_option("--input", runArgs.input, "input images, NCHW float32 .npy (default: random)");
+  runCmd->add_option("--output", runArgs.output, "write the outputs as NCHW float32 .npy");
+  runCmd->add_option("--batch", runArgs.batch, "images per forward pass")->check(CLI::Range(1, 65536));
+  runCmd->add_option("--threads", runArgs.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  runCmd->add_option("--init", runArgs.init, "initialiser without --weights: he, glorot, normal");
+  runCmd->add_option("--seed", runArgs.seed, "seed of the initialiser and random input");
+  runCmd->add_flag("--bench", runArgs.bench, "time forward passes: images/s, median after warm-up");
+  runCmd->add_option("--iterations", runArgs.iterations, "timed passes for --bench")
+      ->check(CLI::Range(1, 100000));
+  runCmd->add_flag("--json", runArgs.json, "machine-readable output");
+
+  auto *weightsCmd = app.add_subcommand("weights", "create and convert weights files");
+  weightsCmd->require_subcommand(1);
+  ImportArgs importArgs;
+  auto *importCmd = weightsCmd->add_subcommand("import", "bind an ONNX model's initializers to a network");
+  netOptions(importCmd, importArgs.net);
+  importCmd->add_option("--onnx", importArgs.onnx, "the ONNX model")->required();
+  importCmd->add_option("-o,--output", importArgs.out, "the .nw file to write")->required();
+  InitArgs initArgs;
+  auto *initCmd = weightsCmd->add_subcommand("init", "write freshly initialised weights");
+  netOptions(initCmd, initArgs.net);
+  initCmd->add_option("-o,--output", initArgs.out, "the .nw file to write")->required();
+  initCmd->add_option("--init", initArgs.init, "he, glorot or normal");
+  initCmd->add_option("--seed", initArgs.seed, "seed");
 
   try {
     app.parse(argc, argv);
@@ -64,17 +77,23 @@ int main(int argc, char **argv) {
   }
 
   try {
-    if (*summary) {
-      LoadedNetwork n = load(summaryArgs.file, summaryArgs.defs);
-      std::cout << (json ? summaryJson(n.network) : summaryTable(n.network));
-    } else if (*check) {
-      load(checkArgs.file, checkArgs.defs);
-    }
-  } catch (const Error &e) {
+    if (*summaryCmd)
+      return summary(summaryArgs, json);
+    if (*checkCmd)
+      return check(checkArgs);
+    if (*compileCmd)
+      return compile(compileArgs);
+    if (*runCmd)
+      return run(runArgs);
+    if (*importCmd)
+      return weightsImport(importArgs);
+    if (*initCmd)
+      return weightsInit(initArgs);
+  } catch (const netc::dsl::Error &e) {
     std::cerr << e.what();
     return 1;
   } catch (const std::exception &e) {
-    std::cerr << "netc: internal error: " << e.what() << '\n';
+    std::cerr << "netc: error: " << e.what() << '\n';
     return 1;
   }
   return 0;

@@ -1,0 +1,55 @@
+#include "runtime/WeightLayout.h"
+
+#include <cmath>
+
+namespace netc::runtime {
+
+std::vector<float> oihwToHwio(const std::vector<float> &w, int64_t o, int64_t i, int64_t kh,
+                              int64_t kw) {
+  std::vector<float> out(w.size());
+  for (int64_t co = 0; co < o; ++co)
+    for (int64_t ci = 0; ci < i; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          out[static_cast<size_t>(((y * kw + x) * i + ci) * o + co)] =
+              w[static_cast<size_t>(((co * i + ci) * kh + y) * kw + x)];
+  return out;
+}
+
+std::vector<float> fcNchwToNhwc(const std::vector<float> &w, int64_t out, int64_t c, int64_t h,
+                                int64_t wd) {
+  std::vector<float> r(w.size());
+  int64_t in = c * h * wd;
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wd; ++x)
+          r[static_cast<size_t>(o * in + (y * wd + x) * c + ch)] =
+              w[static_cast<size_t>(o * in + (ch * h + y) * wd + x)];
+  return r;
+}
+
+void bnScaleShift(const float *gamma, const float *beta, const float *mean, const float *var,
+                  int64_t c, double eps, std::vector<float> &scale, std::vector<float> &shift) {
+  scale.resize(static_cast<size_t>(c));
+  shift.resize(static_cast<size_t>(c));
+  for (int64_t k = 0; k < c; ++k) {
+    double s = gamma[k] / std::sqrt(double(var[k]) + eps);
+    scale[static_cast<size_t>(k)] = static_cast<float>(s);
+    shift[static_cast<size_t>(k)] = static_cast<float>(beta[k] - mean[k] * s);
+  }
+}
+
+void foldBn(std::vector<float> &w, std::vector<float> &bias, int64_t o,
+            const std::vector<float> &scale, const std::vector<float> &shift) {
+  int64_t per = static_cast<int64_t>(w.size()) / o;
+  bias.resize(static_cast<size_t>(o), 0.f);
+  for (int64_t co = 0; co < o; ++co) {
+    for (int64_t k = 0; k < per; ++k)
+      w[static_cast<size_t>(co * per + k)] *= scale[static_cast<size_t>(co)];
+    bias[static_cast<size_t>(co)] =
+        bias[static_cast<size_t>(co)] * scale[static_cast<size_t>(co)] + shift[static_cast<size_t>(co)];
+  }
+}
+
+} // namespace netc::runtime

@@ -1,0 +1,49 @@
+// The work behind each netc subcommand. main.cpp only parses the command
+// line (CLI11 is slow to compile, so it stays in that one file).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace netc::cli {
+
+struct NetArgs {
+  std::string file;
+  std::vector<std::string> defs; // "-D name=value"
+};
+
+struct CompileArgs {
+  NetArgs net;
+  std::string emit = "fused"; // ast | mlir | fused | halide
+};
+
+struct RunArgs {
+  NetArgs net;
+  std::string weights, input, output, init = "he";
+  int batch = 1, threads = 0, iterations = 20;
+  unsigned long long seed = 1;
+  bool bench = false, json = false;
+};
+
+struct ImportArgs {
+  NetArgs net;
+  std::string onnx, out;
+};
+
+struct InitArgs {
+  NetArgs net;
+  std::string out, init = "he";
+  unsigned long long seed = 1;
+};
+
+int summary(const NetArgs &a, bool json);
+int check(const NetArgs &a);
+int compile(const CompileArgs &a);
+int run(const RunArgs &a);
+int weightsImport(const ImportArgs &a);
+int weightsInit(const InitArgs &a);
+
+/// Sets the Halide thread pool size; call before any kernel runs.
+void setThreads(int threads);
+
+} // namespace netc::cli
