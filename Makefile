@@ -40,7 +40,8 @@ fuzz: setup
 	  dsl/*.cpp tests/fuzz/parse_fuzzer.cpp -o $(FUZZ_DIR)/parse_fuzzer
 	cp examples/*/*.net tests/dsl/errors/*.net $(FUZZ_DIR)/corpus/
 	$(FUZZ_DIR)/parse_fuzzer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_DIR)/corpus
+	  -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+	  $(FUZZ_DIR)/corpus
 
 # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: setup

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <set>
 
 namespace netc::dsl {
@@ -442,10 +443,13 @@ private:
     do {
       const Token &k = expect(Tok::Ident, "an LRN setting (size, alpha, beta, k)");
       expect(Tok::Equals, "'='");
+      const Token &at = cur();
       double v = number();
+      if (!std::isfinite(v))
+        fail(at, "LRN settings must be finite numbers");
       if (k.text == "size") {
-        if (v != static_cast<double>(static_cast<int64_t>(v)))
-          fail(k, "LRN size must be a whole number");
+        if (v < 0 || v > 1e6 || v != std::floor(v))
+          fail(at, "the LRN size must be a whole number");
         it.lrnSize = static_cast<int64_t>(v);
       } else if (k.text == "alpha") {
         it.lrnAlpha = v;
