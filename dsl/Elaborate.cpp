@@ -19,17 +19,6 @@ constexpr int64_t kMaxRepeat = 100000;
 constexpr int64_t kMaxDim = int64_t(1) << 24;
 constexpr int kMaxCallDepth = 64;
 
-/// A parameter after binding: file default or -D override.
-struct Bound {
-  Value value;
-  bool fromCommandLine = false;
-  std::string raw; // -D text, for messages
-  int64_t number = 0; // evaluated, when value.kind == Number
-};
-
-/// Block-local names (block arguments and the implicit 'stride').
-using Locals = std::map<std::string, int64_t>;
-
 /// The tensor the next layer reads.
 struct Cursor {
   int id = 0;
@@ -86,8 +75,7 @@ bool mentions(const std::vector<Item> &items, const std::string &name) {
 
 class Elaborator {
 public:
-  Elaborator(const Program &p, const std::vector<Override> &ov) : prog_(p) {
-    bindParams(ov);
+  Elaborator(const Program &p, const std::vector<Override> &ov) : prog_(p), b_(p, ov) {
     for (const BlockDef &b : prog_.blocks)
       blocks_[b.name] = &b;
     for (const LayerLine &l : prog_.lines)
@@ -102,8 +90,8 @@ public:
     in.op = Op::Input;
     in.name = "input";
     in.out = net_.input;
-    if (!params_.at("input").fromCommandLine)
-      in.loc = params_.at("input").value.loc;
+    if (!b_.fromCommandLine("input"))
+      in.loc = b_.value("input").loc;
     cur_ = {append(std::move(in)), net_.input};
     for (const LayerLine &line : prog_.lines)
       topLine(line);
@@ -119,8 +107,7 @@ public:
 private:
   const Program &prog_;
   Network net_;
-  std::map<std::string, Bound> params_;
-  std::vector<std::string> order_;
+  Bindings b_;
   std::map<std::string, const BlockDef *> blocks_;
   std::map<std::string, int> kindCount_; // unlabelled rows: conv1, pool1, ...
   std::set<std::string> rowLabels_;
@@ -132,168 +119,37 @@ private:
 
   // ---- parameters ---------------------------------------------------------
 
-  void bindParams(const std::vector<Override> &ov) {
-    for (const ParamDef &d : prog_.params) {
-      params_[d.name] = Bound{d.value, false, "", 0};
-      order_.push_back(d.name);
-    }
-    for (const Override &o : ov) {
-      if (!params_.count(o.name)) {
-        const auto &s = settingNames();
-        if (std::find(s.begin(), s.end(), o.name) == s.end()) {
-          std::vector<std::string> names = order_;
-          names.insert(names.end(), s.begin(), s.end());
-          throw Diagnostic({}, "-D " + o.name + "=" + o.value + ": the network has no parameter '" +
-                                   o.name + "'",
-                           didYouMean(o.name, names, "parameters are declared with 'param NAME = VALUE'"));
-        }
-        order_.push_back(o.name);
-      }
-      Value v;
-      try {
-        v = parseOverrideValue(o.value);
-      } catch (const Diagnostic &d) {
-        throw Diagnostic({}, "-D " + o.name + "=" + o.value + ": " + d.message, d.hint);
-      }
-      params_[o.name] = Bound{v, true, o.name + "=" + o.value, 0};
-    }
-    // Numbers are evaluated in declaration order, so a default may use an
-    // earlier parameter ("param m = 2*n") and see its override.
-    for (const std::string &n : order_) {
-      Bound &b = params_[n];
-      if (b.value.kind == Value::Number)
-        b.number = eval(b.value.expr, nullptr);
-    }
-  }
-
-  [[noreturn]] void badValue(const std::string &name, const std::string &what,
-                             const std::string &hint) {
-    const Bound &b = params_.at(name);
-    if (b.fromCommandLine)
-      throw Diagnostic({}, "-D " + b.raw + ": " + what, hint);
-    throw Diagnostic(b.value.loc, what, hint);
-  }
-
-  std::string word(const std::string &name, const std::string &dflt,
-                   const std::vector<std::string> &allowed) {
-    auto it = params_.find(name);
-    if (it == params_.end())
-      return dflt;
-    const Value &v = it->second.value;
-    std::string w = v.kind == Value::Word ? v.word : "";
-    if (v.kind == Value::Dims && v.dims.size() == 2) // stride_in 3x3
-      w = std::to_string(v.dims[0]) + "x" + std::to_string(v.dims[1]);
-    if (v.kind == Value::Number && v.expr->kind == Expr::Int)
-      w = std::to_string(v.expr->value);
-    std::string list;
-    for (const std::string &a : allowed)
-      list += (list.empty() ? "" : ", ") + a;
-    if (std::find(allowed.begin(), allowed.end(), w) == allowed.end())
-      badValue(name, "'" + name + "' must be one of " + list,
-               w.empty() ? "" : didYouMean(w, allowed));
-    return w;
-  }
-
   void readSettings() {
-    norm_ = word("norm", "none", {"bn", "none"});
-    shortcut_ = word("shortcut", "none", {"A", "B", "C", "none"});
-    strideIn_ = word("stride_in", "first", {"first", "3x3"});
-    bias_ = word("bias", "auto", {"auto", "yes", "no"});
-    auto in = params_.find("input");
-    if (in == params_.end())
+    norm_ = b_.word("norm", "none", {"bn", "none"});
+    shortcut_ = b_.word("shortcut", "none", {"A", "B", "C", "none"});
+    strideIn_ = b_.word("stride_in", "first", {"first", "3x3"});
+    bias_ = b_.word("bias", "auto", {"auto", "yes", "no"});
+    if (!b_.has("input"))
       throw Diagnostic({1, 1}, "the file has no 'input' statement",
                        "give the input shape, e.g. 'input 3x224x224'");
-    const Value &v = in->second.value;
+    const Value &v = b_.value("input");
     if (v.kind != Value::Dims || v.dims.size() != 3)
-      badValue("input", "'input' must be a shape CxHxW", "for example: input 3x224x224");
+      b_.badValue("input", "'input' must be a shape CxHxW", "for example: input 3x224x224");
     for (int64_t d : v.dims)
       if (d < 1 || d > kMaxDim)
-        badValue("input", "input dimensions must be between 1 and 16777216", "");
+        b_.badValue("input", "input dimensions must be between 1 and 16777216", "");
     net_.input = {v.dims[0], v.dims[1], v.dims[2]};
-    if (params_.count("classes")) {
-      const Bound &c = params_.at("classes");
-      if (c.value.kind != Value::Number || c.number < 1 || c.number > kMaxDim)
-        badValue("classes", "'classes' must be a whole number between 1 and 16777216",
+    if (b_.has("classes")) {
+      int64_t c = b_.value("classes").kind == Value::Number ? b_.number("classes") : 0;
+      if (c < 1 || c > kMaxDim)
+        b_.badValue("classes", "'classes' must be a whole number between 1 and 16777216",
                  "for example: classes 1000");
-      net_.classes = c.number;
+      net_.classes = c;
     }
-    for (const std::string &n : order_)
-      net_.bindings.push_back(n + "=" + valueText(params_.at(n)));
-  }
-
-  std::string valueText(const Bound &b) const {
-    const Value &v = b.value;
-    switch (v.kind) {
-    case Value::Number: return std::to_string(b.number);
-    case Value::Word: return v.word;
-    case Value::Real: {
-      std::ostringstream os;
-      os << v.real;
-      return os.str();
-    }
-    case Value::Dims: {
-      std::string s;
-      for (int64_t d : v.dims)
-        s += (s.empty() ? "" : "x") + std::to_string(d);
-      return s;
-    }
-    }
-    return "";
-  }
-
-  int64_t eval(const ExprP &e, const Locals *locals) {
-    switch (e->kind) {
-    case Expr::Int:
-      return e->value;
-    case Expr::Name:
-      return lookup(*e, locals);
-    case Expr::Binary: {
-      int64_t a = eval(e->lhs, locals), b = eval(e->rhs, locals), r = 0;
-      bool overflow = false;
-      switch (e->op) {
-      case '+': overflow = __builtin_add_overflow(a, b, &r); break;
-      case '-': overflow = __builtin_sub_overflow(a, b, &r); break;
-      case '*': overflow = __builtin_mul_overflow(a, b, &r); break;
-      default:
-        if (b == 0)
-          throw Diagnostic(e->loc, "division by zero");
-        r = a / b;
-      }
-      if (overflow || r > 2147483647 || r < -2147483647)
-        throw Diagnostic(e->loc, "arithmetic overflow", "sizes and counts must be below 2^31");
-      return r;
-    }
-    }
-    return 0;
-  }
-
-  int64_t lookup(const Expr &e, const Locals *locals) {
-    if (locals) {
-      auto it = locals->find(e.name);
-      if (it != locals->end())
-        return it->second;
-    }
-    auto it = params_.find(e.name);
-    if (it == params_.end()) {
-      std::vector<std::string> names = order_;
-      if (locals)
-        for (const auto &kv : *locals)
-          names.push_back(kv.first);
-      throw Diagnostic(e.loc, "unknown parameter '" + e.name + "'",
-                       didYouMean(e.name, names, "declare it with 'param " + e.name + " = ...'"),
-                       static_cast<int>(e.name.size()));
-    }
-    if (it->second.value.kind != Value::Number)
-      throw Diagnostic(e.loc, "parameter '" + e.name + "' is " + valueText(it->second) +
-                                  ", not a whole number", "", static_cast<int>(e.name.size()));
-    return it->second.number;
+    for (const std::string &n : b_.order())
+      net_.bindings.push_back(n + "=" + b_.text(n));
   }
 
   int64_t evalIn(const ExprP &e, const Ctx &c, int64_t dflt, int64_t lo, int64_t hi,
                  const char *what) {
     if (!e)
       return dflt;
-    int64_t v = eval(e, c.locals);
+    int64_t v = b_.eval(e, c.locals);
     if (v < lo || v > hi)
       throw Diagnostic(e->loc, std::string(what) + " must be between " + std::to_string(lo) +
                                    " and " + std::to_string(hi) + ", not " + std::to_string(v));
@@ -617,9 +473,9 @@ private:
     Locals locals;
     for (size_t k = 0; k < b.params.size(); ++k) {
       if (k < it.args.size())
-        locals[b.params[k]] = eval(it.args[k], c.locals);
+        locals[b.params[k]] = b_.eval(it.args[k], c.locals);
       else if (b.defaults[k])
-        locals[b.params[k]] = eval(b.defaults[k], nullptr);
+        locals[b.params[k]] = b_.eval(b.defaults[k], nullptr);
       else
         throw Diagnostic(it.loc, "block '" + b.name + "' needs a value for '" + b.params[k] + "'",
                          "", it.length)
@@ -780,13 +636,12 @@ private:
     }
     if (out.out.c == net_.classes && out.out.h == 1 && out.out.w == 1)
       return;
-    const Bound &b = params_.at("classes");
     Diagnostic d(out.loc, "the network ends with " + out.out.str() + " outputs but 'classes' is " +
                               std::to_string(net_.classes),
                  "make the last layer 'fc " + std::to_string(net_.classes) +
                      "' or change 'classes'");
-    if (!b.fromCommandLine)
-      d.note(b.value.loc, "'classes' is set here");
+    if (!b_.fromCommandLine("classes"))
+      d.note(b_.value("classes").loc, "'classes' is set here");
     throw d;
   }
 
@@ -804,7 +659,7 @@ private:
   // ---- row descriptions ---------------------------------------------------
 
   std::string num(const ExprP &e, const Ctx &c) {
-    return e ? std::to_string(eval(e, c.locals)) : "?";
+    return e ? std::to_string(b_.eval(e, c.locals)) : "?";
   }
 
   std::string describe(const Item &it, const Ctx &c, int64_t stride) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "dsl/Ast.h"
+#include "dsl/Bindings.h"
 #include "dsl/Network.h"
 
 #include <string>
@@ -12,12 +13,6 @@
 #include <vector>
 
 namespace netc::dsl {
-
-/// A command-line override "-D name=value".
-struct Override {
-  std::string name;
-  std::string value;
-};
 
 /// Parses "name=value"; throws Diagnostic if there is no '='.
 Override parseOverride(const std::string &text);
