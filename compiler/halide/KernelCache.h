@@ -1,15 +1,17 @@
-// In-process cache of JIT-compiled kernels.
+// Compiled kernels and their cache: in memory, and on disk as AOT libraries.
 //
 // JIT-compiling one fused conv costs ~0.5 s, and networks repeat layer shapes,
-// so each distinct kernel is compiled once and shared. The key is a string
-// "<op>|<spec key>|<target>|<schedule key>": two requests with equal keys
-// must build identical pipelines, which holds because algorithms depend only
-// on the spec and schedules only on their params and the target.
+// so each distinct kernel is compiled once per process and shared. The key is
+// a string "<op>|<spec key>|<target>|<schedule key>": two requests with equal
+// keys must build identical pipelines, which holds because algorithms depend
+// only on the spec and schedules only on their params and the target.
 //
-// Not cached on disk yet: Halide 14 can AOT-compile to an object or static
-// library, but loading such code back into a running process (dlopen of a
-// generated .so plus argument marshalling) is not provided by the JIT API,
-// so a disk cache is a later, separate piece.
+// On a miss in memory the disk cache (AotKernel.h) is tried: a shared object
+// AOT-compiled by an earlier process is verified and dlopened, so a second
+// `netc run` compiles nothing. On a disk miss the pipeline is AOT-compiled,
+// linked with the system compiler and stored; without a compiler (or with the
+// disk cache off: NETC_CACHE=off, `--no-cache`) kernels are JIT-compiled as
+// before. Both kinds are one `Kernel` interface; see README.md for the layout.
 #pragma once
 
 #include <Halide.h>
@@ -23,42 +25,108 @@
 
 namespace netc::halide {
 
-// A compiled pipeline and the ImageParams it reads, in call order.
+class DiskCache;
+
+// A compiled kernel: JIT (JitKernel) or loaded from an AOT library (AotKernel).
+// Its arguments are numInputs() float input buffers, then the output buffer.
 class Kernel {
  public:
-  Kernel(Halide::Pipeline p, std::vector<Halide::ImageParam> inputs, Halide::Target t);
-  // Runs into `out`, whose shape must match the spec. Buffers are bound per
-  // call through a ParamMap, so a Kernel holds no pointer to caller data.
-  // Shape mismatches throw Halide::RuntimeError. Calls on one Kernel are
-  // serialised (Pipeline::realize keeps per-call state); run distinct
-  // Kernels concurrently, or use the Halide thread pool inside one.
+  enum class Origin { Jit, Aot };
+  Kernel(std::string key, size_t numInputs, Halide::Target t)
+      : key_(std::move(key)), numInputs_(numInputs), target_(std::move(t)) {}
+  virtual ~Kernel() = default;
+  Kernel(const Kernel &) = delete;
+  Kernel &operator=(const Kernel &) = delete;
+
+  // The fast path: `args` holds numInputs() + 1 prepared buffers (inputs, then
+  // the output). An AOT kernel passes them straight to its `<fn>_argv`: no
+  // allocation, no lock. Errors (e.g. a shape mismatch) throw
+  // Halide::RuntimeError.
+  virtual void run(halide_buffer_t *const *args) = 0;
+  // Convenience: checks the input count (std::invalid_argument) and forwards.
   void run(const std::vector<Halide::Buffer<float>> &inputs, Halide::Buffer<float> &out);
+
+  virtual Origin origin() const = 0;
+  const std::string &key() const { return key_; }
+  size_t numInputs() const { return numInputs_; }
   const Halide::Target &target() const { return target_; }
+
+ private:
+  std::string key_;
+  size_t numInputs_;
+  Halide::Target target_;
+};
+
+// A JIT-compiled pipeline and the ImageParams it reads, in call order. Calls
+// are serialised (Pipeline::realize keeps per-call state) and bind buffers
+// through a ParamMap per call.
+class JitKernel final : public Kernel {
+ public:
+  JitKernel(std::string key, Halide::Pipeline p, std::vector<Halide::ImageParam> inputs,
+            Halide::Target t);
+  void run(halide_buffer_t *const *args) override;
+  using Kernel::run;
+  Origin origin() const override { return Origin::Jit; }
 
  private:
   Halide::Pipeline pipeline_;
   std::vector<Halide::ImageParam> inputs_;
-  Halide::Target target_;
   std::mutex runMu_;
+};
+
+// A scheduled, not yet compiled pipeline: its output and inputs in call order.
+struct PipelineDef {
+  Halide::Func out;
+  std::vector<Halide::ImageParam> inputs;
 };
 
 class KernelCache {
  public:
-  using Builder = std::function<std::shared_ptr<Kernel>()>;
-  // Returns the cached kernel for `key`, building it with `build` on a miss.
-  std::shared_ptr<Kernel> get(const std::string &key, const Builder &build);
+  using Builder = std::function<PipelineDef()>;
+  struct Stats {
+    size_t memoryHits = 0;
+    size_t diskLoads = 0;    // AOT libraries loaded from disk (no compilation)
+    size_t diskRejects = 0;  // cache files found but corrupt or mismatched (rebuilt)
+    size_t aotCompiles = 0;  // kernels AOT-compiled and stored
+    size_t jitCompiles = 0;  // kernels JIT-compiled (disk cache off or unusable)
+    size_t compiles() const { return aotCompiles + jitCompiles; }
+  };
+
+  // A cache with the disk layer configured from the environment (see
+  // diskCacheDirFromEnv); `dir` empty = memory and JIT only.
+  KernelCache();
+  explicit KernelCache(const std::string &diskDir);
+  ~KernelCache();
+
+  // Returns the kernel for `key`: from memory, else from the disk cache, else
+  // built with `build` and compiled (AOT into the disk cache, or JIT).
+  std::shared_ptr<Kernel> get(const std::string &key, const Halide::Target &target,
+                              const Builder &build);
+
+  // Disk layer: enable at `dir` (created on demand) or disable (empty).
+  // Kernels already in memory stay.
+  void setDiskDir(const std::string &dir);
+  std::string diskDir() const;
+
   size_t size() const;
-  size_t misses() const { return misses_; }
+  size_t misses() const;  // requests not served from memory
+  Stats stats() const;
   static KernelCache &global();
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Kernel>> kernels_;
-  size_t misses_ = 0;
+  std::unique_ptr<DiskCache> disk_;
+  Stats stats_;
 };
+
+// The disk cache directory the environment asks for: "" when NETC_CACHE is
+// off/0/no/false, else $NETC_CACHE_DIR, else $XDG_CACHE_HOME/netc, else
+// $HOME/.cache/netc ("" if none is set).
+std::string diskCacheDirFromEnv();
 
 // JIT-compiles `out` for `target` (after it was scheduled) into a Kernel.
 std::shared_ptr<Kernel> compileKernel(Halide::Func out, std::vector<Halide::ImageParam> inputs,
-                                      const Halide::Target &target);
+                                      const Halide::Target &target, const std::string &key = "");
 
 }  // namespace netc::halide

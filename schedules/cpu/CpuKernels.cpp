@@ -17,10 +17,10 @@ template <typename Build>
 KernelPtr nhwcKernel(const std::string &op, const std::string &specKey, int outChannels,
                      const Target &t, Build build) {
   SimpleSchedule s = defaultSimpleSchedule(t);
-  return nh::KernelCache::global().get(cacheKey(op, specKey, t, s.key()), [&] {
+  return nh::KernelCache::global().get(cacheKey(op, specKey, t, s.key()), t, [&] {
     nh::OpAlgo a = build();
     scheduleNhwc(a, outChannels, s);
-    return nh::compileKernel(a.out, a.inputs, t);
+    return nh::PipelineDef{a.out, a.inputs};
   });
 }
 
@@ -29,10 +29,10 @@ KernelPtr nhwcKernel(const std::string &op, const std::string &specKey, int outC
 KernelPtr convKernel(const nh::ConvSpec &spec, const Target &t,
                      std::optional<ConvSchedule> schedule) {
   ConvSchedule s = clampConvSchedule(spec, schedule.value_or(defaultConvSchedule(spec, t)));
-  return nh::KernelCache::global().get(cacheKey("conv", spec.key(), t, s.key()), [&] {
+  return nh::KernelCache::global().get(cacheKey("conv", spec.key(), t, s.key()), t, [&] {
     nh::ConvAlgo a = nh::buildConv(spec);
     scheduleConv(a, s);
-    return nh::compileKernel(a.out, a.inputs, t);
+    return nh::PipelineDef{a.out, a.inputs};
   });
 }
 
@@ -69,28 +69,28 @@ KernelPtr zeroPadShortcutKernel(const nh::ZeroPadSpec &spec, const Target &t) {
 
 KernelPtr fcKernel(const nh::FcSpec &spec, const Target &t) {
   SimpleSchedule s = defaultSimpleSchedule(t);
-  return nh::KernelCache::global().get(cacheKey("fc", spec.key(), t, s.key()), [&] {
+  return nh::KernelCache::global().get(cacheKey("fc", spec.key(), t, s.key()), t, [&] {
     nh::FcAlgo a = nh::buildFc(spec);
     scheduleFc(a, s);
-    return nh::compileKernel(a.out, a.inputs, t);
+    return nh::PipelineDef{a.out, a.inputs};
   });
 }
 
 KernelPtr softmaxKernel(const nh::SoftmaxSpec &spec, const Target &t) {
   SimpleSchedule s = defaultSimpleSchedule(t);
-  return nh::KernelCache::global().get(cacheKey("softmax", spec.key(), t, s.key()), [&] {
+  return nh::KernelCache::global().get(cacheKey("softmax", spec.key(), t, s.key()), t, [&] {
     nh::SoftmaxAlgo a = nh::buildSoftmax(spec);
     scheduleSoftmax(a, spec.features, s);
-    return nh::compileKernel(a.out, a.inputs, t);
+    return nh::PipelineDef{a.out, a.inputs};
   });
 }
 
 KernelPtr lrnKernel(const nh::LrnSpec &spec, const Target &t) {
   SimpleSchedule s = defaultSimpleSchedule(t);
-  return nh::KernelCache::global().get(cacheKey("lrn", spec.key(), t, s.key()), [&] {
+  return nh::KernelCache::global().get(cacheKey("lrn", spec.key(), t, s.key()), t, [&] {
     nh::LrnAlgo a = nh::buildLrn(spec);
     scheduleLrn(a, spec.shape.c, s);
-    return nh::compileKernel(a.out, a.inputs, t);
+    return nh::PipelineDef{a.out, a.inputs};
   });
 }
 

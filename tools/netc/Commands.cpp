@@ -2,6 +2,7 @@
 
 #include "compiler/Compile.h"
 #include "compiler/Pipeline.h"
+#include "compiler/halide/KernelCache.h"
 #include "dsl/Elaborate.h"
 #include "dsl/Params.h"
 #include "dsl/Printer.h"
@@ -21,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <numeric>
 #include <stdexcept>
@@ -88,6 +90,33 @@ double medianSeconds(std::vector<double> v) {
 
 } // namespace
 
+void disableKernelDiskCache() { halide::KernelCache::global().setDiskDir(""); }
+
+int cache(bool clear) {
+  namespace fs = std::filesystem;
+  std::string dir = halide::KernelCache::global().diskDir();
+  if (dir.empty()) {
+    std::cout << "kernel disk cache: off (NETC_CACHE=off or no cache directory)\n";
+    return 0;
+  }
+  size_t files = 0, bytes = 0;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    bool ours = e.is_regular_file() && (e.path().extension() == ".so" ||
+                                        name.find(".so.tmp-") != std::string::npos);
+    if (!ours)
+      continue;
+    ++files;
+    bytes += static_cast<size_t>(e.file_size());
+    if (clear)
+      fs::remove(e.path(), ec);
+  }
+  std::cout << "kernel disk cache: " << dir << "\n"
+            << (clear ? "removed " : "") << files << " files, " << (bytes + 1023) / 1024 << " KiB\n";
+  return 0;
+}
+
 void setThreads(int threads) {
   if (threads > 0)
     setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
@@ -145,6 +174,15 @@ int run(const RunArgs &a) {
   j["batch"] = opts.batch;
   j["arena_bytes"] = ex.arenaBytes();
   j["compile_seconds"] = compileS;
+  {
+    const halide::KernelCache &kc = halide::KernelCache::global();
+    halide::KernelCache::Stats st = kc.stats();
+    j["kernel_cache"] = {{"dir", kc.diskDir()},
+                         {"loaded", st.diskLoads},
+                         {"aot_compiled", st.aotCompiles},
+                         {"jit_compiled", st.jitCompiles},
+                         {"rejected", st.diskRejects}};
+  }
   if (a.bench) {
     for (int k = 0; k < 3; ++k)
       ex.forward(input.data.data(), out.data());

@@ -45,5 +45,9 @@ int weightsInit(const InitArgs &a);
 
 /// Sets the Halide thread pool size; call before any kernel runs.
 void setThreads(int threads);
+/// --no-cache: kernels are compiled in memory only (no disk cache).
+void disableKernelDiskCache();
+/// `netc cache [--clear]`: prints the kernel cache directory and its size.
+int cache(bool clear);
 
 } // namespace netc::cli

@@ -56,6 +56,15 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1, 100000));
   runCmd->add_flag("--json", runArgs.json, "machine-readable output");
 
+  bool noCache = false;
+  for (CLI::App *c : {runCmd, compileCmd})
+    c->add_flag("--no-cache", noCache,
+                "compile kernels in memory only: no kernel disk cache (also NETC_CACHE=off)");
+
+  bool clearCache = false;
+  auto *cacheCmd = app.add_subcommand("cache", "show the kernel disk cache directory and size");
+  cacheCmd->add_flag("--clear", clearCache, "delete every cached kernel library");
+
   auto *weightsCmd = app.add_subcommand("weights", "create and convert weights files");
   weightsCmd->require_subcommand(1);
   ImportArgs importArgs;
@@ -77,6 +86,10 @@ int main(int argc, char **argv) {
   }
 
   try {
+    if (noCache)
+      disableKernelDiskCache();
+    if (*cacheCmd)
+      return cache(clearCache);
     if (*summaryCmd)
       return summary(summaryArgs, json);
     if (*checkCmd)
