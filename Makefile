@@ -51,3 +51,12 @@ asan: setup
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz $(BUILD)-asan
+
+# netc vs PyTorch 1.13 (trace+freeze+optimize_for_inference, tcmalloc) on
+# ResNet-50 (torchvision strides), ResNet-18 and VGG-16, batch 1, 1 then 2
+# threads: img/s of both, the ratio, and netc's cold compile time
+# (bench/README.md). Builds netc with -j1 unless JOBS is given.
+.PHONY: bench
+bench: configure
+	@cmake --build $(BUILD) --target netc -j $(if $(filter command line,$(origin JOBS)),$(JOBS),1)
+	/usr/bin/python3 bench/compare.py --netc $(NETC)

@@ -11,6 +11,9 @@
 #include "llvm/ADT/DenseSet.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -60,6 +63,10 @@ struct Step {
   View outView = View::Nhwc;
   std::vector<Halide::Buffer<float>> inBufs; // made once after planning
   Halide::Buffer<float> outBuf;
+  std::vector<halide_buffer_t *> args; // inBufs then outBuf, for Kernel::run
+  double flops = 0;    // per image, for the profile (convs and fcs)
+  double seconds = 0;  // accumulated by forward() under NETC_PROFILE
+  int64_t calls = 0;
 };
 
 std::vector<int64_t> ints(mlir::Operation *op, const char *name) {
@@ -109,6 +116,11 @@ struct Executor::Impl {
   std::vector<int64_t> inShape, outShape;
   MemoryPlan plan;
   std::unique_ptr<float[]> arena;
+  // NETC_PROFILE=1: time every step; the table is printed to stderr when the
+  // executor is destroyed. Off, forward() pays one branch per pass.
+  bool profile = false;
+  double ioSeconds = 0, forwardSeconds = 0;
+  int64_t forwards = 0;
 
   // ---- values ----------------------------------------------------------
 
@@ -292,10 +304,16 @@ struct Executor::Impl {
     spec.padLeft = spec.padRight = static_cast<int>(p[1]);
     spec.inH = static_cast<int>(act[x].h);
     spec.inW = static_cast<int>(act[x].w);
-    std::vector<Operand> in = {use(x),
-                               weight(keep({w.shape, oihwToHwio(w.data, w.shape[0], w.shape[1],
-                                                                w.shape[2], w.shape[3])}),
-                                      {spec.cout, spec.cin, spec.kw, spec.kh})};
+    // Blocked weights when the schedule tiles output channels evenly: each
+    // tile's weights are one contiguous stream (they come from DRAM at batch 1).
+    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
+    std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
+    std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
+    if (spec.wBlock > 0) {
+      hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
+      wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
+    }
+    std::vector<Operand> in = {use(x), weight(keep({w.shape, std::move(hwio)}), wdims)};
     std::vector<std::string> post;
     if (auto arr = op->getAttrOfType<mlir::ArrayAttr>("post_ops"))
       for (mlir::Attribute a : arr)
@@ -307,7 +325,8 @@ struct Executor::Impl {
     if (s[0] != s[1])
       what += "x" + std::to_string(s[1]);
     postOps(op, post, spec, in, what);
-    push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in), op->getResult(0));
+    push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in), op->getResult(0))
+        .flops = spec.flops(1);
   }
 
   // The kernel applies +bias, *scale+shift, +residual, relu in that order.
@@ -421,7 +440,8 @@ struct Executor::Impl {
       result = relu->getResult(0);
     }
     push(op, s.relu ? "fc +relu" : "fc", sc::fcKernel(s, opts.target), std::move(in), result,
-         View::Matrix);
+         View::Matrix)
+        .flops = 2.0 * s.in * s.out;
   }
 
   void add(mlir::Operation *op) {
@@ -510,6 +530,9 @@ struct Executor::Impl {
           s.inBufs.push_back(Halide::Buffer<float>(const_cast<float *>(o.w->data.data()), o.dims));
       }
       s.outBuf = view(s.out, s.outView);
+      for (Halide::Buffer<float> &b : s.inBufs)
+        s.args.push_back(b.raw_buffer());
+      s.args.push_back(s.outBuf.raw_buffer());
     }
     const Act &i = act[inputAct], &o = act[outputAct];
     inShape = {opts.batch, i.c, i.h, i.w};
@@ -525,6 +548,8 @@ Executor::Executor(mlir::ModuleOp module, const std::vector<NamedTensor> &params
     : impl_(std::make_unique<Impl>()) {
   Impl &m = *impl_;
   m.opts = opts;
+  const char *prof = std::getenv("NETC_PROFILE");
+  m.profile = prof && *prof && std::strcmp(prof, "0") != 0;
   for (const NamedTensor &t : params)
     m.params[t.name] = &t;
   m.markAbsorbedShortcuts(module);
@@ -535,20 +560,72 @@ Executor::Executor(mlir::ModuleOp module, const std::vector<NamedTensor> &params
   m.makeBuffers();
 }
 
-Executor::~Executor() = default;
+Executor::~Executor() {
+  const Impl &m = *impl_;
+  if (!m.profile || m.forwards == 0)
+    return;
+  // Per pass, averaged over every forward() (the first pass included: it is
+  // not slower, compilation happens when the executor is built).
+  double n = static_cast<double>(m.forwards), stepsTotal = 0;
+  std::fprintf(stderr, "netc profile: %lld forward passes, batch %d, mean per pass\n",
+               static_cast<long long>(m.forwards), m.opts.batch);
+  std::fprintf(stderr, "%4s %9s %6s %8s  %s\n", "step", "ms", "%", "GFLOP/s", "layer");
+  double total = m.forwardSeconds / n;
+  for (size_t k = 0; k < m.steps.size(); ++k) {
+    const Step &s = m.steps[k];
+    double sec = s.seconds / n;
+    stepsTotal += sec;
+    char gf[32] = "";
+    if (s.flops > 0 && sec > 0)
+      std::snprintf(gf, sizeof gf, "%8.1f", s.flops * m.opts.batch / sec * 1e-9);
+    std::fprintf(stderr, "%4zu %9.3f %6.2f %8s  %s  %s\n", k, sec * 1e3, 100 * sec / total, gf,
+                 s.name.c_str(), s.what.c_str());
+  }
+  double flops = 0;
+  for (const Step &s : m.steps)
+    flops += s.flops * m.opts.batch;
+  std::fprintf(stderr, "     %9.3f %6.2f %8s  NCHW<->NHWC copies\n", m.ioSeconds / n * 1e3,
+               100 * m.ioSeconds / n / total, "");
+  std::fprintf(stderr, "     %9.3f %6.2f %8.1f  total (steps %.3f ms, %.2f GFLOP)\n", total * 1e3,
+               100.0, flops / total * 1e-9, stepsTotal * 1e3, flops * 1e-9);
+}
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+} // namespace
 
 void Executor::forward(const float *input, float *output) {
   Impl &m = *impl_;
+  Clock::time_point t0;
+  if (m.profile)
+    t0 = Clock::now();
   const Act &i = m.act[m.inputAct];
   float *x = m.arena.get() + i.offset;
   int64_t C = i.c, H = i.h, W = i.w;
   for (int64_t n = 0; n < m.opts.batch; ++n) // NCHW -> NHWC
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t y = 0; y < H; ++y)
+    for (int64_t y = 0; y < H; ++y)
+      for (int64_t c = 0; c < C; ++c) {
+        const float *src = input + ((n * C + c) * H + y) * W;
+        float *dst = x + (n * H + y) * W * C + c;
         for (int64_t w = 0; w < W; ++w)
-          x[((n * H + y) * W + w) * C + c] = input[((n * C + c) * H + y) * W + w];
-  for (Step &s : m.steps)
-    s.kernel->run(s.inBufs, s.outBuf);
+          dst[w * C] = src[w];
+      }
+  if (m.profile) {
+    m.ioSeconds += since(t0);
+    for (Step &s : m.steps) {
+      Clock::time_point ts = Clock::now();
+      s.kernel->run(s.args.data());
+      s.seconds += since(ts);
+      ++s.calls;
+    }
+  } else {
+    for (Step &s : m.steps)
+      s.kernel->run(s.args.data());
+  }
+  Clock::time_point to;
+  if (m.profile)
+    to = Clock::now();
   const Act &o = m.act[m.outputAct];
   const float *y = m.arena.get() + o.offset;
   C = o.c, H = o.h, W = o.w;
@@ -559,6 +636,11 @@ void Executor::forward(const float *input, float *output) {
       for (int64_t yy = 0; yy < H; ++yy)
         for (int64_t w = 0; w < W; ++w)
           output[((n * C + c) * H + yy) * W + w] = y[((n * H + yy) * W + w) * C + c];
+  if (m.profile) {
+    m.ioSeconds += since(to);
+    m.forwardSeconds += since(t0);
+    ++m.forwards;
+  }
 }
 
 const std::vector<int64_t> &Executor::inputShape() const { return impl_->inShape; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace netc::halide {
 
@@ -21,6 +22,7 @@ std::string ConvSpec::key() const {
     << sW() << " p" << pTop() << "," << pLeft() << "," << pBottom() << "," << pRight() << " in"
     << inH << "x" << inW << (bias ? " bias" : "")
     << (scaleShift ? " bn" : "") << (relu ? " relu" : "");
+  if (wBlock) k << " wb" << wBlock;
   if (residual == Residual::Same) k << " res";
   if (residual == Residual::ZeroPadded)
     k << " resA" << resC << "x" << resH << "x" << resW << "s" << resStride;
@@ -33,6 +35,8 @@ void ConvSpec::validate() const {
   if (std::min({pTop(), pLeft(), pBottom(), pRight()}) < 0) fail("negative padding");
   if (inH + pTop() + pBottom() < kh || inW + pLeft() + pRight() < kw)
     fail("kernel larger than padded input");
+  if (wBlock < 0 || (wBlock > 0 && (wBlock % 16 != 0 || cout % wBlock != 0)))
+    fail("weight block must be a multiple of 16 dividing cout");
   if (residual != Residual::ZeroPadded) return;
   if (resC < 1 || resC > cout || resStride < 1) fail("bad shortcut channels or stride");
   if ((outW() - 1) * resStride >= resW || (outH() - 1) * resStride >= resH)
@@ -51,10 +55,20 @@ void declareInputs(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
   a.input = ImageParam(Float(32), 4, "conv_in");
   constrainNhwc(a.input, {s.cin, s.inW, s.inH});
-  a.weights = ImageParam(Float(32), 4, "conv_w");
-  // HWIO is dense with the same stride pattern as an NHWC tensor.
-  constrainNhwc(a.weights, {s.cout, s.cin, s.kw});
-  a.weights.dim(3).set_bounds(0, s.kh);
+  if (s.wBlock > 0) {
+    a.weights = ImageParam(Float(32), 5, "conv_w");
+    int extents[5] = {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock};
+    int stride = 1;
+    for (int d = 0; d < 5; ++d) {
+      a.weights.dim(d).set_bounds(0, extents[d]).set_stride(stride);
+      stride *= extents[d];
+    }
+  } else {
+    a.weights = ImageParam(Float(32), 4, "conv_w");
+    // HWIO is dense with the same stride pattern as an NHWC tensor.
+    constrainNhwc(a.weights, {s.cout, s.cin, s.kw});
+    a.weights.dim(3).set_bounds(0, s.kh);
+  }
   a.inputs = {a.input, a.weights};
   if (s.bias) a.inputs.push_back(a.bias = vectorParam("conv_bias", s.cout));
   if (s.scaleShift) {
@@ -88,6 +102,12 @@ void definePadded(ConvAlgo &a) {
 // end of the weights.
 void defineWeights(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
+  if (s.wBlock > 0) {  // cout is a multiple of the block: nothing to extend
+    Halide::Var co("co"), ci("ci"), kx("kx"), ky("ky");
+    a.wts = Func("conv_wts");
+    a.wts(co, ci, kx, ky) = a.weights(co % s.wBlock, ci, kx, ky, co / s.wBlock);
+    return;
+  }
   if (!weightsZeroExtended(s)) {
     a.wts = Func(a.weights);
     return;
@@ -140,6 +160,22 @@ ConvAlgo buildConv(const ConvSpec &spec) {
   a.conv(v.c, v.x, v.y, v.n) += a.wts(v.c, a.r.x, a.r.y, a.r.z) * a.padded(a.r.x, ix, iy, v.n);
   defineOutput(a);
   return a;
+}
+
+std::vector<float> hwioToBlocked(const float *hwio, int cout, int cin, int kw, int kh, int block) {
+  if (block <= 0 || cout % block != 0)
+    throw std::invalid_argument("hwioToBlocked: block must divide cout");
+  std::vector<float> out(static_cast<size_t>(cout) * cin * kw * kh);
+  size_t k = 0;
+  for (int cob = 0; cob < cout / block; ++cob)
+    for (int ky = 0; ky < kh; ++ky)
+      for (int kx = 0; kx < kw; ++kx)
+        for (int ci = 0; ci < cin; ++ci) {
+          const float *src = hwio + ((static_cast<size_t>(ky) * kw + kx) * cin + ci) * cout +
+                             static_cast<size_t>(cob) * block;
+          for (int cb = 0; cb < block; ++cb) out[k++] = src[cb];
+        }
+  return out;
 }
 
 }  // namespace netc::halide

@@ -30,6 +30,12 @@ struct ConvSpec {
   // else 0, with p = (cout - resC)/2: the zeros split evenly around it.
   int resC = 0, resH = 0, resW = 0, resStride = 1;
   bool relu = false;
+  // Weight layout. 0: HWIO (co, ci, kx, ky). B > 0 (a multiple of 16 that
+  // divides cout): blocked, 5-D (cb, ci, kx, ky, cob) with co = cob*B + cb,
+  // so the weights of B output channels are one contiguous stream; a
+  // schedule then tiles output channels by exactly B. Make it with
+  // hwioToBlocked.
+  int wBlock = 0;
 
   int sH() const { return strideH < 0 ? stride : strideH; }
   int sW() const { return strideW < 0 ? stride : strideW; }
@@ -62,6 +68,10 @@ struct ConvAlgo {
 };
 
 ConvAlgo buildConv(const ConvSpec &spec);
+
+// HWIO weights (cout, cin, kw, kh innermost first) to the blocked layout of
+// ConvSpec::wBlock; `block` must divide cout.
+std::vector<float> hwioToBlocked(const float *hwio, int cout, int cin, int kw, int kh, int block);
 
 // True when `wts` reads zeros for co >= cout (cout not a multiple of 16), so
 // a schedule may compute whole vectors of output channels past cout.

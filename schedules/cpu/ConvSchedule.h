@@ -20,6 +20,12 @@ struct ConvSchedule {
   int rowsPerTask = 1;  // output rows per parallel task
   bool stagePadded = true;  // copy the padded input rows once per row task
   bool parallel = true;
+  // Channel tiles outermost (and the parallel loop): each tile's weights are
+  // read from memory once and reused from L2 for every pixel, instead of the
+  // whole weight tensor once per row. For small maps with large weights,
+  // whose weights are cold in a network (they do not stay in L3 between
+  // passes).
+  bool coOuter = false;
   std::string key() const;
 };
 
@@ -28,6 +34,10 @@ int floatLanes(const Halide::Target &t);
 
 // A good starting point for `spec` on `t`; params are clamped to the shape.
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+
+// The weight block (ConvSpec::wBlock) the default schedule of `spec` wants:
+// its output-channel tile when that divides cout, else 0 (plain HWIO).
+int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
 // Makes params legal for the spec (tiles no larger than the extents, ...).
 ConvSchedule clampConvSchedule(const netc::halide::ConvSpec &spec, ConvSchedule s);
