@@ -11,7 +11,7 @@ PACKAGES=(
   llvm-14-dev llvm-14-tools libmlir-14-dev mlir-14-tools libhalide14-0-dev
   libflatbuffers-dev flatbuffers-compiler libcli11-dev libgtest-dev nlohmann-json3-dev
   # Halide's default CMake components want these; the data loaders use them too
-  libpng-dev libjpeg-dev
+  libpng-dev libjpeg-dev zlib1g-dev
   # ONNX models through protobuf; oracles and data
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata dataset-fashion-mnist
   # PyTorch, the oracle for whole networks (tools/export_torchvision.py), and
