@@ -1,0 +1,188 @@
+#include "ConvBwdSchedule.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace netc::schedules::backward {
+
+using Halide::RVar;
+using Halide::TailStrategy;
+using Halide::Var;
+using netc::halide::ConvSpec;
+using netc::halide::backward::ConvDbAlgo;
+using netc::halide::backward::ConvDwAlgo;
+using netc::halide::backward::ConvDxAlgo;
+using netc::halide::backward::ConvDxSpec;
+
+namespace {
+
+int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+// Largest divisor of n that is <= cap (at least 1).
+int divisorAtMost(int n, int cap) {
+  for (int d = std::min(n, std::max(cap, 1)); d > 1; --d)
+    if (n % d == 0) return d;
+  return 1;
+}
+
+// Vectors of a channel tile: at most what the channels need, and dividing
+// them when the channels are whole vectors (no guarded tail tile).
+int clampVecs(int channels, int vec, int vecs) {
+  int needed = ceilDiv(channels, vec);
+  vecs = std::clamp(vecs, 1, needed);
+  if (channels % vec == 0)
+    while (needed % vecs != 0) --vecs;
+  return vecs;
+}
+
+int lanes(const Halide::Target &t) { return std::min(16, t.natural_vector_size<float>()); }
+
+}  // namespace
+
+std::string ConvDxSchedule::key() const {
+  std::ostringstream k;
+  k << "v" << vec << " cv" << ciVecs << " tx" << tileX << " rows" << rowsPerTask
+    << (stageDy ? " stage" : "") << (parallel ? " par" : "");
+  return k.str();
+}
+
+std::string ConvDwSchedule::key() const {
+  std::ostringstream k;
+  k << "v" << vec << " cv" << coVecs << " ct" << ciTile << " rb" << rowsPerBlock << " t" << tasks;
+  return k.str();
+}
+
+ConvDxSchedule defaultConvDxSchedule(const ConvDxSpec &spec, const Halide::Target &t) {
+  ConvDxSchedule s;
+  s.vec = lanes(t);
+  // Same register budget as the forward conv: 16 accumulators.
+  s.ciVecs = s.vec >= 16 ? 4 : 2;
+  return clampConvDxSchedule(spec, s);
+}
+
+ConvDxSchedule clampConvDxSchedule(const ConvDxSpec &spec, ConvDxSchedule s) {
+  const ConvSpec &c = spec.conv;
+  s.vec = std::clamp(s.vec, 1, 16);
+  s.ciVecs = clampVecs(c.cin, s.vec, s.ciVecs);
+  s.tileX = std::clamp(s.tileX, 1, c.inW);
+  s.rowsPerTask = std::clamp(s.rowsPerTask, 1, c.inH);
+  return s;
+}
+
+ConvDwSchedule defaultConvDwSchedule(const ConvSpec &spec, const Halide::Target &t) {
+  ConvDwSchedule s;
+  s.vec = lanes(t);
+  s.coVecs = s.vec >= 16 ? 4 : 2;
+  // ~16 accumulators in all: fewer co vectors leave room for more ci.
+  int cv = clampVecs(spec.cout, s.vec, s.coVecs);
+  s.ciTile = std::max(1, 16 / cv);
+  // A block of rows of dY and X should stay in L2 (~256 KiB of it).
+  int rowBytes = spec.outW() * (spec.cout + spec.cin * spec.sH() * spec.sW()) * 4;
+  s.rowsPerBlock = std::max(1, (256 << 10) / std::max(rowBytes, 1));
+  return clampConvDwSchedule(spec, s);
+}
+
+ConvDwSchedule clampConvDwSchedule(const ConvSpec &spec, ConvDwSchedule s) {
+  s.vec = std::clamp(s.vec, 1, 16);
+  s.coVecs = clampVecs(spec.cout, s.vec, s.coVecs);
+  s.ciTile = divisorAtMost(spec.cin, s.ciTile);
+  s.rowsPerBlock = divisorAtMost(spec.outH(), s.rowsPerBlock);
+  s.tasks = std::clamp(s.tasks, 1, spec.cin / s.ciTile);
+  return s;
+}
+
+namespace {
+
+// The reduction runs outside an unrolled (vector, vector-of-channels,
+// pixel) block, so the accumulators stay in registers.
+void scheduleDxTile(ConvDxAlgo &a, const ConvDxSchedule &s) {
+  const int cTile = s.vec * s.ciVecs;
+  Var c = a.v.c, x = a.v.x, cvo("cvo"), cvi("cvi");
+  // Lanes past cin read zero weights (wT), so tiles are always whole.
+  a.sum.bound_extent(c, cTile).bound_extent(x, s.tileX);
+  a.sum.split(c, cvo, cvi, s.vec).vectorize(cvi).unroll(cvo).unroll(x);
+  a.sum.update()
+      .split(c, cvo, cvi, s.vec)
+      .reorder(cvi, cvo, x, a.r.x, a.r.y, a.r.z, a.v.y, a.v.n)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(x);
+}
+
+}  // namespace
+
+void scheduleConvDx(ConvDxAlgo &a, const ConvDxSchedule &params) {
+  const ConvSpec &spec = a.spec.conv;
+  const ConvDxSchedule s = clampConvDxSchedule(a.spec, params);
+  const int cTile = s.vec * s.ciVecs;
+  TailStrategy ct = spec.cin % cTile == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  Var c = a.v.c, x = a.v.x, co("dco"), ci("dci"), cvo("ocvo"), cvi("ocvi"), xo("xo"), xi("xi");
+  Var yn("yn"), task("task"), row("row");
+  a.out.split(c, co, ci, cTile, ct)
+      .split(x, xo, xi, s.tileX)
+      .split(ci, cvo, cvi, s.vec, ct)
+      .reorder(cvi, cvo, xi, co, xo, a.v.y, a.v.n)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(xi);
+  a.out.fuse(a.v.y, a.v.n, yn).split(yn, task, row, s.rowsPerTask);
+  if (s.parallel) a.out.parallel(task);
+  a.sum.compute_at(a.out, co);
+  scheduleDxTile(a, s);
+  // The transposed weights are small: once per call, dense vectors of ci.
+  a.wT.compute_root().vectorize(a.wT.args()[0], s.vec);
+  if (s.stageDy) {
+    a.dyExt.compute_at(a.out, row);
+    // Whole vectors only: a rounded-up c extent would read past dY.
+    if (spec.cout % s.vec == 0) a.dyExt.vectorize(a.dyExt.args()[0], s.vec);
+  }
+}
+
+void scheduleConvDw(ConvDwAlgo &a, const ConvDwSchedule &params) {
+  const ConvSpec &spec = a.spec;
+  const ConvDwSchedule s = clampConvDwSchedule(spec, params);
+  const int cTile = s.vec * s.coVecs;
+  TailStrategy ct = spec.cout % cTile == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  Halide::Func f = a.out;
+  f.vectorize(a.co, s.vec, ct);
+
+  // Blocks of rows (and images) become pure dims of a per-block partial.
+  RVar rx = a.r.x, ry = a.r.y, rn = a.r.z, ryo("ryo"), ryi("ryi");
+  Var u("u"), nb("nb");
+  f.update().split(ry, ryo, ryi, s.rowsPerBlock);
+  Halide::Func part = f.update().rfactor({{ryo, u}, {rn, nb}});
+
+  // dW update: tasks own ci ranges; inside, blocks outermost so each block
+  // is swept by every tile while it is hot in cache.
+  Var coo("coo"), coi("coi"), cvo("cvo"), cvi("cvi"), cio("cio"), cii("cii"), cip("cip"),
+      cit("cit");
+  int ciTiles = spec.cin / s.ciTile;
+  f.update()
+      .split(a.co, coo, coi, cTile, ct)
+      .split(coi, cvo, cvi, s.vec, ct)
+      .split(a.ci, cio, cii, s.ciTile)
+      .split(cio, cip, cit, ceilDiv(ciTiles, s.tasks), TailStrategy::GuardWithIf)
+      .reorder(cvi, cvo, cii, coo, cit, a.kx, a.ky, ryo, rn, cip)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(cii);
+  if (s.tasks > 1) f.update().parallel(cip);
+
+  // The partial of one tile over one block: a register block.
+  part.compute_at(f, coo).bound_extent(a.co, cTile).bound_extent(a.ci, s.ciTile);
+  part.split(a.co, cvo, cvi, s.vec).vectorize(cvi).unroll(cvo).unroll(a.ci);
+  part.update()
+      .split(a.co, cvo, cvi, s.vec)
+      .reorder(cvi, cvo, a.ci, rx, ryi, a.kx, a.ky, u, nb)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(a.ci);
+}
+
+void scheduleConvDb(ConvDbAlgo &a, int cout, int vec) {
+  TailStrategy t = cout % vec == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
+  a.out.vectorize(a.co, vec, t);
+  a.out.update().reorder(a.co, a.r.x, a.r.y, a.r.z).vectorize(a.co, vec, t);
+}
+
+}  // namespace netc::schedules::backward

@@ -1,0 +1,49 @@
+// CPU schedules of the conv gradients (compiler/halide/backward/ConvBackward.h).
+//
+// dX is a convolution of dY with transposed weights, so it takes the forward
+// conv's register tile: vectors of input channels x pixels, the reduction
+// (co, taps) outside the tile, parallel over rows.
+//
+// dW reduces over n, x, y into a small tensor. It is split into blocks of
+// rows (rfactor); for each block, every register tile (vectors of co x a
+// few ci, one tap) sweeps the block while it sits in L2, then adds into dW.
+// Parallel tasks own disjoint ci ranges, so no partial sums are stored.
+#pragma once
+
+#include "compiler/halide/backward/ConvBackward.h"
+
+#include <string>
+
+namespace netc::schedules::backward {
+
+struct ConvDxSchedule {
+  int vec = 16;         // lanes (16 AVX-512, 8 AVX2)
+  int ciVecs = 4;       // register tile: vectors of input channels ...
+  int tileX = 4;        // ... x pixels of one row
+  int rowsPerTask = 1;  // rows (of all images) per parallel task
+  bool stageDy = true;  // copy the dY rows a row of dX needs (drops the boundary selects)
+  bool parallel = true;
+  std::string key() const;
+};
+
+struct ConvDwSchedule {
+  int vec = 16;
+  int coVecs = 4;         // register tile: vectors of output channels ...
+  int ciTile = 4;         // ... x input channels (a divisor of cin)
+  int rowsPerBlock = 8;   // output rows per block (a divisor of outH)
+  int tasks = 2;          // parallel tasks over ci (1 = serial)
+  std::string key() const;
+};
+
+ConvDxSchedule defaultConvDxSchedule(const netc::halide::backward::ConvDxSpec &spec,
+                                     const Halide::Target &t);
+ConvDxSchedule clampConvDxSchedule(const netc::halide::backward::ConvDxSpec &spec,
+                                   ConvDxSchedule s);
+ConvDwSchedule defaultConvDwSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+ConvDwSchedule clampConvDwSchedule(const netc::halide::ConvSpec &spec, ConvDwSchedule s);
+
+void scheduleConvDx(netc::halide::backward::ConvDxAlgo &a, const ConvDxSchedule &s);
+void scheduleConvDw(netc::halide::backward::ConvDwAlgo &a, const ConvDwSchedule &s);
+void scheduleConvDb(netc::halide::backward::ConvDbAlgo &a, int cout, int vec);
+
+}  // namespace netc::schedules::backward
