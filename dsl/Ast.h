@@ -4,6 +4,7 @@
 #pragma once
 
 #include "dsl/Source.h"
+#include "dsl/TrainRecipe.h"
 
 #include <cstdint>
 #include <memory>
@@ -92,12 +93,33 @@ struct ParamDef {
   bool setting = false; // written without 'param' and '='
 };
 
+/// The optional `train ... end` section: the keys written, in order, and
+/// their values. Only the fields of the keys written are meaningful in
+/// `values`; the others are filled from the network's family when elaborated.
+struct TrainSection {
+  struct Key {
+    std::string name; // canonical key (trainKeys())
+    Loc loc;
+  };
+  bool present = false;
+  Loc loc; // of 'train'
+  std::vector<Key> keys;
+  TrainRecipe values;
+  bool has(const std::string &key) const {
+    for (const Key &k : keys)
+      if (k.name == key)
+        return true;
+    return false;
+  }
+};
+
 struct Program {
   std::string name;
   Loc nameLoc;
   std::vector<ParamDef> params;
   std::vector<BlockDef> blocks;
   std::vector<LayerLine> lines;
+  TrainSection train;
 };
 
 } // namespace netc::dsl

@@ -724,7 +724,10 @@ Override parseOverride(const std::string &text) {
 }
 
 Network elaborate(const Program &program, const std::vector<Override> &overrides) {
-  return Elaborator(program, overrides).run();
+  Network net = Elaborator(program, overrides).run();
+  net.train = resolveRecipe(net, program.train);
+  net.hasTrain = program.train.present;
+  return net;
 }
 
 Program bindOverrides(const Program &program, const std::vector<Override> &overrides) {
@@ -751,7 +754,9 @@ LoadedNetwork loadNetwork(const std::string &path, const std::vector<Override> &
   try {
     out.program = parse(*out.file);
     out.network = elaborate(out.program, overrides);
-    out.canonical = print(bindOverrides(out.program, overrides));
+    Program bound = bindOverrides(out.program, overrides);
+    bound.train = {}; // how it is trained is not part of what the network is
+    out.canonical = print(bound);
   } catch (const Diagnostic &d) {
     throw Error(render(d, out.file.get()));
   }

@@ -27,7 +27,8 @@ struct LoadedNetwork {
   Network network;
   /// The program with every override written into it, printed canonically:
   /// a self-contained text that means exactly this network (weights files
-  /// store it so they cannot be applied to another network).
+  /// store it so they cannot be applied to another network). The `train`
+  /// section is left out: retraining with another recipe is the same network.
   std::string canonical;
 };
 

@@ -24,6 +24,8 @@ const char *tokName(Tok t) {
   case Tok::Plus: return "'+'";
   case Tok::Minus: return "'-'";
   case Tok::Colon: return "':'";
+  case Tok::Percent: return "'%'";
+  case Tok::DotDot: return "'..'";
   case Tok::Newline: return "end of line";
   case Tok::End: return "end of file";
   }
@@ -140,6 +142,10 @@ private:
   Token next(bool space) {
     size_t begin = pos_;
     char c = src_[pos_];
+    if (c == '.' && pos_ + 1 < src_.size() && src_[pos_ + 1] == '.') {
+      pos_ += 2;
+      return make(Tok::DotDot, begin, space);
+    }
     if (std::isdigit(static_cast<unsigned char>(c)) ||
         (c == '.' && digitAt(pos_ + 1)))
       return number(space);
@@ -178,6 +184,7 @@ private:
     case '+': k = Tok::Plus; break;
     case '-': k = Tok::Minus; break;
     case ':': k = Tok::Colon; break;
+    case '%': k = Tok::Percent; break;
     default: unexpected(c);
     }
     ++pos_;

@@ -18,6 +18,8 @@ enum class Tok {
   Repeat,  // x3 (a repeat count glued to the x)
   Comma, Semi, LBracket, RBracket, LParen, RParen,
   Equals, Slash, Star, Plus, Minus, Colon,
+  Percent, // 50% (train section)
+  DotDot,  // 256..512 (train section)
   Newline,
   End,
 };

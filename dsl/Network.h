@@ -5,6 +5,7 @@
 #pragma once
 
 #include "dsl/Source.h"
+#include "dsl/TrainRecipe.h"
 
 #include <cstdint>
 #include <string>
@@ -85,6 +86,10 @@ struct Network {
   /// The parameter values the network was elaborated with, "name=value",
   /// in declaration order (file defaults with -D overrides applied).
   std::vector<std::string> bindings;
+  /// How to train it: the family's defaults (defaultRecipe) with the file's
+  /// `train` section on top. hasTrain: the file has a `train` section.
+  TrainRecipe train;
+  bool hasTrain = false;
 
   int64_t totalParams() const;
   int64_t totalMacs() const;

@@ -1,6 +1,7 @@
 #include "dsl/Parser.h"
 
 #include "dsl/Suggest.h"
+#include "dsl/TrainParser.h"
 
 #include <algorithm>
 #include <cctype>
@@ -124,12 +125,32 @@ private:
         return param(p);
       if (t.text == "block")
         return block(p);
+      if (t.text == "train" && trainSection(p))
+        return;
       if (t.text == "end")
-        fail(t, "'end' without a 'block'");
+        fail(t, "'end' without a 'block' or 'train'");
       if (isSetting(t.text) && !isLayerKeyword(t.text))
         return setting(p);
     }
     p.lines.push_back(layerLine());
+  }
+
+  // "train" alone on its line opens the training recipe; otherwise it is a label.
+  bool trainSection(Program &p) {
+    const Token &t = cur();
+    if (peek().kind == Tok::Ident) {
+      const auto &keys = trainKeys();
+      if (std::find(keys.begin(), keys.end(), peek().text) != keys.end())
+        fail(t, "'train' must be alone on its line",
+             "write 'train', then one setting per line, then 'end'");
+    }
+    if (peek().kind != Tok::Newline && peek().kind != Tok::End)
+      return false;
+    if (p.train.present)
+      throw Diagnostic(t.loc, "a second 'train' section", "a file has one training recipe", 5)
+          .note(p.train.loc, "the first one is here");
+    p.train = parseTrainSection(t_, i_);
+    return true;
   }
 
   void netName(Program &p) {

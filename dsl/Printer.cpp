@@ -171,6 +171,12 @@ std::string print(const Program &p) {
   }
   for (const LayerLine &l : p.lines)
     line(os, l, "");
+  if (p.train.present) {
+    os << "train\n";
+    for (const TrainSection::Key &k : p.train.keys)
+      os << "  " << k.name << ' ' << trainValueText(p.train.values, k.name) << '\n';
+    os << "end\n";
+  }
   return os.str();
 }
 

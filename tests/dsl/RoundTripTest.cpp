@@ -16,6 +16,8 @@ void expectSameNetwork(const Network &a, const Network &b) {
   EXPECT_EQ(a.input, b.input);
   EXPECT_EQ(a.classes, b.classes);
   EXPECT_EQ(a.bindings, b.bindings);
+  EXPECT_EQ(a.hasTrain, b.hasTrain);
+  EXPECT_TRUE(a.train == b.train) << canonicalRecipe(a.train) << canonicalRecipe(b.train);
   for (size_t k = 0; k < a.layers.size(); ++k) {
     const Layer &x = a.layers[k], &y = b.layers[k];
     EXPECT_EQ(x.name, y.name);
@@ -94,12 +96,38 @@ public:
     for (int k = 0; k < lines; ++k)
       os << line(k, channels) << "\n";
     os << "head avgpool, fc " << 1 + pick(10) << (pick(2) ? ", softmax" : "") << "\n";
+    if (pick(2))
+      os << train();
     return os.str();
   }
 
 private:
   std::mt19937 rng_;
   int pick(int n) { return static_cast<int>(rng_() % static_cast<unsigned>(n)); }
+
+  // A train section with a random subset of keys and value forms.
+  std::string train() {
+    std::ostringstream os;
+    os << "train\n";
+    if (pick(2)) os << "  batch " << 1 + pick(512) << "\n";
+    if (pick(2)) os << "  lr " << (pick(2) ? "0.1" : "1e-" + std::to_string(1 + pick(4))) << "\n";
+    if (pick(2)) os << "  momentum 0." << pick(10) << "\n";
+    if (pick(2)) os << "  weight_decay " << pick(6) << "e-4\n";
+    if (pick(2))
+      os << (pick(2) ? "  iterations " : "  epochs ") << 1 + pick(1000) << "\n";
+    const char *sched[] = {"constant", "plateau", "step 100, 200", "step epoch 1.5, epoch 3",
+                           "step 33.3%, 66.7%"};
+    if (pick(2)) os << "  schedule " << sched[pick(5)] << "\n";
+    if (pick(2)) os << "  gamma 0." << 1 + pick(9) << "\n";
+    if (pick(2)) os << "  warmup " << (pick(2) ? "none" : "0.01 until error 80%") << "\n";
+    const char *aug[] = {"none", "pad 4, flip", "flip, scale 16..24, color 0.25", "scale 20"};
+    if (pick(2)) os << "  augment " << aug[pick(4)] << "\n";
+    const char *mean[] = {"none", "channel", "pixel"};
+    if (pick(2)) os << "  mean " << mean[pick(3)] << "\n";
+    if (pick(2)) os << "  seed " << pick(1000) << "\n";
+    os << "end\n";
+    return os.str();
+  }
 
   std::string width() {
     switch (pick(3)) {

@@ -110,6 +110,27 @@ TEST(Zoo, CifarResNet20Structure) {
   EXPECT_EQ(pads, 2); // option A where the width doubles
 }
 
+TEST(Zoo, FashionResNet20IsCifarResNet20OnOneChannel) {
+  // examples/fashion/resnet20.net: the same network on 1x28x28 images; only
+  // conv1 shrinks (3 input channels to 1: 2 * 9 * 16 fewer weights).
+  Network f = load("fashion/resnet20.net");
+  Network c = load("cifar/resnet.net");
+  EXPECT_EQ(f.totalParams(), c.totalParams() - 2 * 9 * 16);
+  EXPECT_EQ(f.totalParams(), 269434);
+  EXPECT_EQ(f.input, (Shape{1, 28, 28}));
+  EXPECT_EQ(f.output().out, (Shape{10, 1, 1}));
+  ASSERT_EQ(f.layers.size(), c.layers.size());
+  int adds = 0;
+  for (const Layer &l : f.layers)
+    adds += l.op == Op::Add;
+  EXPECT_EQ(adds, 9);
+  for (const Layer &l : f.layers) {
+    if (l.name.rfind("stage3", 0) == 0 && l.op == Op::Conv) {
+      EXPECT_EQ(l.out, (Shape{64, 7, 7})) << l.name;
+    }
+  }
+}
+
 TEST(Zoo, UserBlocksNeedNoCompilerCode) {
   // ResNet-50 written with a user-defined bottleneck block.
   Network n = build(R"(
