@@ -38,12 +38,18 @@ LogicalResult netc::compiler::runFusedStage(ModuleOp module) {
   return run(module, netc::net::buildFusedStage);
 }
 
+LogicalResult netc::compiler::runTrainStage(ModuleOp module) {
+  return run(module, netc::net::buildTrainStage);
+}
+
 LogicalResult netc::compiler::runStage(ModuleOp module, llvm::StringRef stage) {
   if (stage == "mlir")
     return runMlirStage(module);
   if (stage == "fused")
     return runFusedStage(module);
-  return emitError(module.getLoc()) << "unknown stage '" << stage << "' (expected mlir or fused)";
+  if (stage == "train")
+    return runTrainStage(module);
+  return emitError(module.getLoc()) << "unknown stage '" << stage << "' (expected mlir, fused or train)";
 }
 
 std::string netc::compiler::printModule(ModuleOp module) {

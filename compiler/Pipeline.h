@@ -20,7 +20,11 @@ mlir::LogicalResult runMlirStage(mlir::ModuleOp module);
 /// -net-dce, and shape inference again over the new ops.
 mlir::LogicalResult runFusedStage(mlir::ModuleOp module);
 
-/// Runs a stage by name ("mlir" or "fused"); fails on an unknown name.
+/// "train": the "mlir" stage, then -net-autodiff and -net-fuse-train: one
+/// training step (loss and every parameter's gradient).
+mlir::LogicalResult runTrainStage(mlir::ModuleOp module);
+
+/// Runs a stage by name ("mlir", "fused" or "train"); fails on an unknown name.
 mlir::LogicalResult runStage(mlir::ModuleOp module, llvm::StringRef stage);
 
 /// The module's textual IR, as netc-opt would print it.

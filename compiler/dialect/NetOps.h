@@ -15,6 +15,10 @@ mlir::LogicalResult verifyInferredTypes(mlir::Operation *op);
 
 /// tensor<?xCxHxWxf32>: an activation with a dynamic batch.
 mlir::RankedTensorType activationType(mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> chw);
+
+class ParamGradOp;
+/// net.param_grad: a non-empty name and a static gradient type.
+mlir::LogicalResult verifyParamGrad(ParamGradOp op);
 } // namespace netc::net
 
 #define GET_OP_CLASSES

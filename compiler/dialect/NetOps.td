@@ -197,4 +197,6 @@ def Net_ZeroPadShortcutOp : Net_Op<"zero_pad_shortcut"> {
   let results = (outs F32TensorValue:$output);
 }
 
+include "compiler/dialect/NetTrainOps.td"
+
 #endif

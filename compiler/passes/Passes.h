@@ -24,10 +24,24 @@ std::unique_ptr<mlir::Pass> createFusePass();
 /// removed.
 std::unique_ptr<mlir::Pass> createDcePass();
 
+/// -net-autodiff: the network function becomes one training step taking
+/// (input, labels) and returning (loss, logits), with the forward ops in
+/// training mode and a gradient op per forward op (reverse mode), each
+/// parameter's gradient in a net.param_grad.
+std::unique_ptr<mlir::Pass> createAutodiffPass();
+
+/// -net-fuse-train: batch_norm_train + relu, relu backward into
+/// batch_norm_grad, and the conv dX epilogues (gradient add, option-A
+/// shortcut backward, relu mask).
+std::unique_ptr<mlir::Pass> createFuseTrainPass();
+
 /// The stages as pass pipelines on a module: "mlir" is shape inference;
 /// "fused" adds -net-fold-bn, -net-fuse, -net-dce and infers again.
 void buildMlirStage(mlir::OpPassManager &pm);
 void buildFusedStage(mlir::OpPassManager &pm);
+/// "train": shape inference, -net-autodiff, shape inference (types for the
+/// new ops), -net-fuse-train.
+void buildTrainStage(mlir::OpPassManager &pm);
 
 /// Makes all of the above available to textual pass pipelines (netc-opt),
 /// the stages as -net-mlir-stage and -net-fused-stage.

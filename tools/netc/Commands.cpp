@@ -140,7 +140,10 @@ int compile(const CompileArgs &a) {
     return 0;
   }
   mlir::MLIRContext ctx;
-  auto m = compiler::compileNetwork(ctx, n.network, a.emit == "mlir" ? "mlir" : "fused");
+  if (a.train && a.emit != "mlir")
+    throw std::runtime_error("--train shows the training graph: use it with --emit=mlir");
+  std::string stage = a.emit == "mlir" ? (a.train ? "train" : "mlir") : "fused";
+  auto m = compiler::compileNetwork(ctx, n.network, stage);
   if (a.emit != "halide") {
     std::cout << compiler::printModule(*m);
     return 0;

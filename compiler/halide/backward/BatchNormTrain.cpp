@@ -47,15 +47,18 @@ TrainAlgo buildBnTrainForward(const BnTrainSpec &s) {
   RDom r = pixels(s, x);
   Expr m = count(s, x);
   Func sumX("bn_sumx"), sumSq("bn_sumsq"), y("bn_y"), stats("bn_stats");
-  sumX(v.c) = 0.f;
-  sumX(v.c) += x(v.c, r.x, r.y, r.z);
+  // Per-channel sums over every pixel of the batch accumulate in double: a
+  // float running sum of N*H*W terms loses about sqrt(NHW) ulps, which the
+  // backward's near-cancelling sums turn into percent-level gradient error.
+  sumX(v.c) = Halide::cast<double>(0);
+  sumX(v.c) += Halide::cast<double>(x(v.c, r.x, r.y, r.z));
   Func mean("bn_mean"), var("bn_var");
-  mean(v.c) = sumX(v.c) / m;
+  mean(v.c) = Halide::cast<float>(sumX(v.c) / Halide::cast<double>(m));
   // Two passes (mean, then squared deviations): no cancellation.
   Expr d = x(v.c, r.x, r.y, r.z) - mean(v.c);
-  sumSq(v.c) = 0.f;
-  sumSq(v.c) += d * d;
-  var(v.c) = sumSq(v.c) / m;
+  sumSq(v.c) = Halide::cast<double>(0);
+  sumSq(v.c) += Halide::cast<double>(d * d);
+  var(v.c) = Halide::cast<float>(sumSq(v.c) / Halide::cast<double>(m));
   Expr invStd = 1.f / Halide::sqrt(var(v.c) + s.eps);
   Expr e = (x(v.c, v.x, v.y, v.n) - mean(v.c)) * (invStd * gamma(v.c)) + beta(v.c);
   y(v.c, v.x, v.y, v.n) = s.relu ? Halide::max(e, 0.f) : e;
@@ -94,18 +97,21 @@ TrainAlgo buildBnTrainBackward(const BnTrainSpec &s) {
       (x(v.c, v.x, v.y, v.n) - stats(v.c, kBnMean)) * stats(v.c, kBnInvStd);
   RDom r = pixels(s, x);
   Func dgamma("bnb_dgamma"), dbeta("bnb_dbeta"), dx("bnb_dx"), dparams("bnb_dparams");
-  dbeta(v.c) = 0.f;
-  dbeta(v.c) += g(v.c, r.x, r.y, r.z);
-  dgamma(v.c) = 0.f;
-  dgamma(v.c) += g(v.c, r.x, r.y, r.z) * xhat(v.c, r.x, r.y, r.z);
-  // dx = gamma * invstd / M * (M g - dbeta - xhat dgamma)
+  // Double accumulators, as in the forward: these sums nearly cancel.
+  dbeta(v.c) = Halide::cast<double>(0);
+  dbeta(v.c) += Halide::cast<double>(g(v.c, r.x, r.y, r.z));
+  dgamma(v.c) = Halide::cast<double>(0);
+  dgamma(v.c) += Halide::cast<double>(g(v.c, r.x, r.y, r.z) * xhat(v.c, r.x, r.y, r.z));
+  // dx = gamma * invstd * (g - dbeta/M - xhat dgamma/M)
   Expr m = count(s, x);
-  Expr scale = gamma(v.c) * stats(v.c, kBnInvStd) / m;
-  dx(v.c, v.x, v.y, v.n) = scale * (m * g(v.c, v.x, v.y, v.n) - dbeta(v.c) -
-                                    xhat(v.c, v.x, v.y, v.n) * dgamma(v.c));
+  Expr meanG = Halide::cast<float>(dbeta(v.c) / Halide::cast<double>(m));
+  Expr meanGx = Halide::cast<float>(dgamma(v.c) / Halide::cast<double>(m));
+  Expr scale = gamma(v.c) * stats(v.c, kBnInvStd);
+  dx(v.c, v.x, v.y, v.n) =
+      scale * (g(v.c, v.x, v.y, v.n) - meanG - xhat(v.c, v.x, v.y, v.n) * meanGx);
   constrainNhwcOutput(dx, s.shape);
   Var k("k");
-  dparams(v.c, k) = Halide::select(k == 0, dgamma(v.c), dbeta(v.c));
+  dparams(v.c, k) = Halide::cast<float>(Halide::select(k == 0, dgamma(v.c), dbeta(v.c)));
   constrainStats(dparams, C, 2);
   a.outs = {dx, dparams};
   a.rootFuncs = {dbeta, dgamma};
