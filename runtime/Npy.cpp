@@ -171,14 +171,19 @@ std::pair<size_t, size_t> readPreamble(const unsigned char *bytes, size_t size,
   return {offset, len};
 }
 
-/// Checks the parsed header describes a float32 C-order array; returns its shape.
-std::vector<int64_t> checkHeader(const Header &h, const std::string &what) {
+/// Checks the parsed header describes a float32 (or int32) C-order array;
+/// returns its shape.
+std::vector<int64_t> checkHeader(const Header &h, const std::string &what, bool &isInt,
+                                 bool &isDouble) {
   if (!h.descr || !h.fortranOrder || !h.shape)
     throw IoError(what + ": .npy header lacks one of 'descr', 'fortran_order', 'shape'");
   // '|f4' never occurs (floats have a byte order); '=f4' is native = little here.
-  if (*h.descr != "<f4" && *h.descr != "=f4")
+  isInt = *h.descr == "<i4" || *h.descr == "=i4";
+  isDouble = *h.descr == "<f8" || *h.descr == "=f8";
+  if (*h.descr != "<f4" && *h.descr != "=f4" && !isInt && !isDouble)
     throw IoError(what + ": dtype '" + *h.descr +
-                  "' is not supported; netc reads only float32 ('<f4')");
+                  "' is not supported; netc reads float32 ('<f4'), and int32 ('<i4') and "
+                  "float64 ('<f8') as float32");
   if (*h.fortranOrder)
     throw IoError(what + ": Fortran-order arrays are not supported; save a C-order array "
                          "(numpy.ascontiguousarray)");
@@ -193,17 +198,31 @@ NamedTensor parseNpy(const unsigned char *bytes, size_t size, const std::string 
   if (text.empty() || text.back() != '\n')
     throw IoError(what + ": malformed .npy header (does not end in a newline)");
   NamedTensor t;
-  t.shape = checkHeader(HeaderParser(text, what).parse(), what);
+  bool isInt = false, isDouble = false;
+  t.shape = checkHeader(HeaderParser(text, what).parse(), what, isInt, isDouble);
+  size_t elem = isDouble ? 8 : 4;
   uint64_t count = elementCount(t.shape, what);
   size_t dataStart = offset + len;
   // elementCount guarantees count * 4 fits in int64.
-  if (size - dataStart != count * sizeof(float))
+  if (size - dataStart != count * elem)
     throw IoError(what + ": shape " + shapeString(t.shape) + " needs " +
-                  std::to_string(count * sizeof(float)) + " data bytes, but the file has " +
+                  std::to_string(count * elem) + " data bytes, but the file has " +
                   std::to_string(size - dataStart));
   t.data.resize(count);
-  if (count)
+  if (count && !isInt && !isDouble)
     std::memcpy(t.data.data(), bytes + dataStart, count * sizeof(float));
+  for (uint64_t i = 0; isDouble && i < count; ++i) {
+    double v;
+    std::memcpy(&v, bytes + dataStart + i * 8, 8);
+    t.data[i] = static_cast<float>(v);
+  }
+  for (uint64_t i = 0; isInt && i < count; ++i) {
+    int32_t v;
+    std::memcpy(&v, bytes + dataStart + i * 4, 4);
+    if (v > (1 << 24) || v < -(1 << 24))
+      throw IoError(what + ": int32 value " + std::to_string(v) + " has no exact float32 form");
+    t.data[i] = static_cast<float>(v);
+  }
   return t;
 }
 

@@ -1,4 +1,4 @@
-// NumPy .npy files (format versions 1.0 and 2.0), float32 C-order only.
+// NumPy .npy files (format versions 1.0 and 2.0), float32 C-order (int32 read as exact floats).
 //
 // .npy is how netc exchanges tensors with Python: test inputs, reference
 // outputs from PyTorch, dumped activations. Files are treated as untrusted:
@@ -13,7 +13,9 @@
 
 namespace netc::runtime {
 
-/// Reads a '<f4', fortran_order False .npy file. The tensor's name is the
+/// Reads a '<f4', fortran_order False .npy file; int32 ('<i4', e.g. class
+/// labels) is accepted too and converted exactly (|v| <= 2^24), and float64
+/// ('<f8', e.g. reference losses) rounded to float32. The tensor's name is the
 /// file name without directory and ".npy" suffix. Throws IoError.
 NamedTensor readNpy(const std::string &path);
 

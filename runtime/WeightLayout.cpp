@@ -29,6 +29,31 @@ std::vector<float> fcNchwToNhwc(const std::vector<float> &w, int64_t out, int64_
   return r;
 }
 
+std::vector<float> hwioToOihw(const std::vector<float> &w, int64_t o, int64_t i, int64_t kh,
+                              int64_t kw) {
+  std::vector<float> out(w.size());
+  for (int64_t co = 0; co < o; ++co)
+    for (int64_t ci = 0; ci < i; ++ci)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t x = 0; x < kw; ++x)
+          out[static_cast<size_t>(((co * i + ci) * kh + y) * kw + x)] =
+              w[static_cast<size_t>(((y * kw + x) * i + ci) * o + co)];
+  return out;
+}
+
+std::vector<float> fcNhwcToNchw(const std::vector<float> &w, int64_t out, int64_t c, int64_t h,
+                                int64_t wd) {
+  std::vector<float> r(w.size());
+  int64_t in = c * h * wd;
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wd; ++x)
+          r[static_cast<size_t>(o * in + (ch * h + y) * wd + x)] =
+              w[static_cast<size_t>(o * in + (y * wd + x) * c + ch)];
+  return r;
+}
+
 void bnScaleShift(const float *gamma, const float *beta, const float *mean, const float *var,
                   int64_t c, double eps, std::vector<float> &scale, std::vector<float> &shift) {
   scale.resize(static_cast<size_t>(c));

@@ -12,10 +12,18 @@ namespace netc::runtime {
 std::vector<float> oihwToHwio(const std::vector<float> &w, int64_t o, int64_t i, int64_t kh,
                               int64_t kw);
 
+/// The inverse of oihwToHwio (training exports its HWIO weights).
+std::vector<float> hwioToOihw(const std::vector<float> &w, int64_t o, int64_t i, int64_t kh,
+                              int64_t kw);
+
 /// An fc weight (out, in) whose input was flattened from c x h x w in NCHW
 /// order (PyTorch) -> the same weight for an input flattened from NHWC
 /// memory, i.e. in-index (y*w + x)*c + ch.
 std::vector<float> fcNchwToNhwc(const std::vector<float> &w, int64_t out, int64_t c, int64_t h,
+                                int64_t wd);
+
+/// The inverse of fcNchwToNhwc.
+std::vector<float> fcNhwcToNchw(const std::vector<float> &w, int64_t out, int64_t c, int64_t h,
                                 int64_t wd);
 
 /// Inference BN as a per-channel affine map: scale = gamma/sqrt(var+eps),

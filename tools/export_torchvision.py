@@ -49,11 +49,13 @@ class BasicBlockA(nn.Module):
 
 
 class ResNet20(nn.Module):
-    """ResNet-20 for 3x32x32 CIFAR-10 inputs (He et al. 2016, option A)."""
+    """ResNet-20 for 3x32x32 CIFAR-10 inputs (He et al. 2016, option A).
+    in_channels=1 gives the 1x28x28 Fashion-MNIST variant (global pooling
+    makes the rest independent of the image size)."""
 
-    def __init__(self, num_classes=10, blocks_per_stage=3):
+    def __init__(self, num_classes=10, blocks_per_stage=3, in_channels=3):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         layers, cin = [], 16
         for stage, cout in enumerate((16, 32, 64)):

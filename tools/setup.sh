@@ -16,7 +16,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata dataset-fashion-mnist
   # PyTorch, the oracle for whole networks (tools/export_torchvision.py), and
   # tcmalloc for fair PyTorch timings in bench/
-  python3-torch python3-torchvision python3-numpy libtcmalloc-minimal4
+  python3-torch python3-torchvision python3-numpy python3-onnx libtcmalloc-minimal4
 )
 
 missing=()

@@ -142,3 +142,63 @@ TEST(ConvBackwardFused, RejectsAMismatchedShortcutGradient) {
 
 }  // namespace
 }  // namespace netc::test::bwd
+
+namespace netc::test::bwd {
+namespace {
+
+// The ResNet layer shapes (64 channels, 8x8 maps, batch 8) are too big for
+// finite differences: against the gradients written as direct double sums.
+struct Direct {
+  Vec dx, dw;
+};
+Direct directGrads(const nh::ConvSpec &s, int n, const Tensors &t) {
+  Direct d{Vec(t.x.size(), 0.0), Vec(t.w.size(), 0.0)};
+  for (int b = 0; b < n; ++b)
+    for (int oy = 0; oy < s.outH(); ++oy)
+      for (int ox = 0; ox < s.outW(); ++ox)
+        for (int ky = 0; ky < s.kh; ++ky)
+          for (int kx = 0; kx < s.kw; ++kx) {
+            int iy = oy * s.stride + ky - s.pad, ix = ox * s.stride + kx - s.pad;
+            if (iy < 0 || ix < 0 || iy >= s.inH || ix >= s.inW) continue;
+            for (int ci = 0; ci < s.cin; ++ci)
+              for (int co = 0; co < s.cout; ++co) {
+                size_t yi = ((size_t(b) * s.outH() + oy) * s.outW() + ox) * s.cout + co;
+                size_t xi = ((size_t(b) * s.inH + iy) * s.inW + ix) * s.cin + ci;
+                size_t wi = ((size_t(ky) * s.kw + kx) * s.cin + ci) * s.cout + co;
+                d.dw[wi] += t.dy[yi] * t.x[xi];
+                d.dx[xi] += t.dy[yi] * t.w[wi];
+              }
+          }
+  return d;
+}
+
+class ConvBackwardLarge : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(ConvBackwardLarge, DxAndDwMatchDirectSums) {
+  const ConvCase &c = GetParam();
+  nh::ConvSpec s = specOf(c);
+  Tensors t = randomTensors(s, c.n, 4);
+  Direct ref = directGrads(s, c.n, t);
+  nb::ConvDxSpec d;
+  d.conv = s;
+  auto dx = zeros(xDims(s, c.n)), dw = zeros(wDims(s));
+  sb::convDxKernel(d, Halide::get_host_target())
+      ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.w, wDims(s))}, {dx});
+  sb::convDwKernel(s, Halide::get_host_target())
+      ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.x, xDims(s, c.n))}, {dw});
+  EXPECT_LT(relError(dx, ref.dx), 1e-5);
+  EXPECT_LT(relError(dw, ref.dw), 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ResNet20, ConvBackwardLarge,
+    ::testing::Values(ConvCase{"s1_16_32x32", 16, 16, 3, 1, 1, 32, 32, 2},
+                      ConvCase{"s2_16to32", 16, 32, 3, 2, 1, 32, 32, 2},
+                      ConvCase{"s1_64_8x8", 64, 64, 3, 1, 1, 8, 8, 8},
+                      ConvCase{"s1_64_7x7", 64, 64, 3, 1, 1, 7, 7, 8},
+                      ConvCase{"s2_32to64_16", 32, 64, 3, 2, 1, 16, 16, 8},
+                      ConvCase{"first_3to16", 3, 16, 3, 1, 1, 32, 32, 8}),
+    [](const ::testing::TestParamInfo<ConvCase> &i) { return std::string(i.param.name); });
+
+} // namespace
+} // namespace netc::test::bwd

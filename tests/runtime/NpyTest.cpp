@@ -110,9 +110,26 @@ TEST(Npy, RejectsTrailingBytes) {
 }
 
 TEST(Npy, RejectsWrongDtype) {
-  for (const char *d : {"<f8", ">f4", "<i4", "|u1", "<f2"})
+  for (const char *d : {">f4", ">f8", "<i8", "|u1", "<f2"})
     EXPECT_IO_ERROR(parse(npyBytes(header(d, "False", "(2,)"), 8)),
                     "dtype '" + std::string(d) + "' is not supported");
+}
+
+TEST(Npy, ReadsInt32AndFloat64AsFloat32) {
+  std::vector<unsigned char> ib = npyBytes(header("<i4", "False", "(3,)"), 0);
+  for (int32_t v : {7, -3, 1 << 24})
+    for (int k = 0; k < 4; ++k)
+      ib.push_back(static_cast<unsigned char>(uint32_t(v) >> (8 * k)));
+  EXPECT_EQ(parse(ib).data, (std::vector<float>{7, -3, 16777216}));
+  std::vector<unsigned char> db = npyBytes(header("<f8", "False", "(1,)"), 0);
+  double d = 0.1;
+  const unsigned char *p = reinterpret_cast<const unsigned char *>(&d);
+  db.insert(db.end(), p, p + 8);
+  EXPECT_EQ(parse(db).data, std::vector<float>{0.1f});
+  std::vector<unsigned char> big = npyBytes(header("<i4", "False", "(1,)"), 0);
+  for (int k = 0; k < 4; ++k)
+    big.push_back(static_cast<unsigned char>(uint32_t((1 << 24) + 1) >> (8 * k)));
+  EXPECT_IO_ERROR(parse(big), "int32 value 16777217 has no exact float32 form");
 }
 
 TEST(Npy, RejectsFortranOrder) {
@@ -154,10 +171,10 @@ TEST(Npy, RejectsMalformedHeaders) {
 TEST(Npy, RejectsMalformedFileOnDisk) {
   TempDir dir;
   std::string path = dir.file("bad.npy");
-  auto b = npyBytes(header("<f8", "False", "(2,)"), 16);
+  auto b = npyBytes(header("<f2", "False", "(2,)"), 4);
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char *>(b.data()), long(b.size()));
-  EXPECT_IO_ERROR(readNpy(path), "'" + path + "': dtype '<f8' is not supported");
+  EXPECT_IO_ERROR(readNpy(path), "'" + path + "': dtype '<f2' is not supported");
 }
 
 TEST(Npy, WriteRejectsDataShapeMismatch) {

@@ -15,6 +15,7 @@ struct NetArgs {
 struct CompileArgs {
   NetArgs net;
   std::string emit = "fused"; // ast | mlir | fused | halide
+  bool train = false;         // --emit=mlir: the "train" stage
 };
 
 struct RunArgs {
@@ -36,12 +37,22 @@ struct InitArgs {
   unsigned long long seed = 1;
 };
 
+struct EvalArgs {
+  NetArgs net;
+  std::string weights, data = "fashion-mnist";
+  int batch = 100, threads = 0;
+  long long limit = 0; // 0: the whole test split
+  bool json = false;
+};
+
 int summary(const NetArgs &a, bool json);
 int check(const NetArgs &a);
 int compile(const CompileArgs &a);
 int run(const RunArgs &a);
 int weightsImport(const ImportArgs &a);
 int weightsInit(const InitArgs &a);
+/// `netc eval` (EvalCommand.cpp): top-1/top-5 error on a test split.
+int eval(const EvalArgs &a);
 
 /// Sets the Halide thread pool size; call before any kernel runs.
 void setThreads(int threads);

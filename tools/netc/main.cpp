@@ -39,6 +39,8 @@ int main(int argc, char **argv) {
   netOptions(compileCmd, compileArgs.net);
   compileCmd->add_option("--emit", compileArgs.emit, "stop after a stage and print it")
       ->check(CLI::IsMember({"ast", "mlir", "fused", "halide"}));
+  compileCmd->add_flag("--train", compileArgs.train,
+                       "with --emit=mlir: the training step (forward, loss, gradients)");
 
   RunArgs runArgs;
   auto *runCmd = app.add_subcommand("run", "run a forward pass; print the top-5 classes per image");
@@ -56,8 +58,21 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1, 100000));
   runCmd->add_flag("--json", runArgs.json, "machine-readable output");
 
+  EvalArgs evalArgs;
+  auto *evalCmd = app.add_subcommand("eval", "top-1 and top-5 error of weights on a test split");
+  netOptions(evalCmd, evalArgs.net);
+  evalCmd->add_option("--weights", evalArgs.weights, "a .nw weights file or checkpoint")->required();
+  evalCmd->add_option("--data", evalArgs.data, "fashion-mnist, cifar10:DIR or folder:DIR");
+  evalCmd->add_option("--batch", evalArgs.batch, "images per forward pass")->check(CLI::Range(1, 65536));
+  evalCmd->add_option("--threads", evalArgs.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  evalCmd->add_option("--limit", evalArgs.limit, "evaluate the first N test images only")
+      ->check(CLI::Range(0LL, 1LL << 40));
+  evalCmd->add_flag("--json", evalArgs.json,
+                    "print one JSON object: top1_error, top5_error, images");
+
   bool noCache = false;
-  for (CLI::App *c : {runCmd, compileCmd})
+  for (CLI::App *c : {runCmd, compileCmd, evalCmd})
     c->add_flag("--no-cache", noCache,
                 "compile kernels in memory only: no kernel disk cache (also NETC_CACHE=off)");
 
@@ -98,6 +113,8 @@ int main(int argc, char **argv) {
       return compile(compileArgs);
     if (*runCmd)
       return run(runArgs);
+    if (*evalCmd)
+      return eval(evalArgs);
     if (*importCmd)
       return weightsImport(importArgs);
     if (*initCmd)

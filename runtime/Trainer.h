@@ -1,0 +1,90 @@
+// Executes one training step of a compiled network: walks the function of
+// the "train" stage (compiler::runTrainStage: forward in training mode, the
+// loss, every gradient op), picks a CPU kernel for each op (schedules/cpu
+// and schedules/cpu/backward) and plans every activation and gradient of the
+// step into one arena for a fixed batch. step() then only runs kernels:
+// nothing is allocated per step.
+//
+// Parameters live here in the kernels' layouts (conv HWIO; an fc after a
+// spatial flatten permuted to NHWC order). gradients() exposes them with
+// their gradients, in the same layout, for an element-wise optimiser;
+// parameters() converts back to PyTorch's layouts.
+#pragma once
+
+#include "runtime/NamedTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <Halide.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace netc::runtime {
+
+struct TrainerOptions {
+  int batch = 128;
+  Halide::Target target = Halide::get_host_target();
+  uint64_t seed = 0; ///< dropout masks derive from (seed, step index)
+};
+
+class Trainer {
+public:
+  /// `module` after runTrainStage; `params` in PyTorch layouts by name.
+  /// Throws std::runtime_error naming the op on anything it cannot run.
+  Trainer(mlir::ModuleOp module, const std::vector<NamedTensor> &params,
+          const TrainerOptions &opts);
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &operator=(const Trainer &) = delete;
+
+  /// Forward, loss and backward on one batch: images NCHW (inputShape()),
+  /// labels in [0, classes). Returns the mean loss. Gradients are then in
+  /// gradients(); BN running statistics are updated when the loss is finite.
+  /// `stepIndex` seeds the dropout masks.
+  double step(const float *images, const int32_t *labels, uint64_t stepIndex);
+
+  /// After a step with a non-finite loss: runs the same batch again,
+  /// checking every op's outputs, and names the first that is not finite,
+  /// e.g. "stage2.1.bn1 (net.batch_norm_train)". Empty if none is found.
+  std::string findNonFinite(const float *images, const int32_t *labels, uint64_t stepIndex);
+
+  /// Replaces the dropout masks' generator (parity tests replay PyTorch's
+  /// masks): called before each dropout with the layer name, the step
+  /// index and the mask (batch x features, 1 keeps, 0 drops) to fill.
+  using MaskSource = std::function<void(const std::string &layer, uint64_t stepIndex,
+                                        float *mask, int64_t count)>;
+  void setMaskSource(MaskSource source);
+
+  /// Logits of the last step: batch rows of classes() floats.
+  const float *logits() const;
+  int classes() const;
+
+  struct Gradient {
+    std::string name;
+    float *param;
+    const float *grad;
+    int64_t count;
+  };
+  /// Every trained parameter with its gradient (kernel layouts, stable
+  /// addresses for the trainer's lifetime).
+  std::vector<Gradient> gradients();
+
+  /// All parameters (trained ones and BN running statistics) in PyTorch
+  /// layouts, as the network declares them.
+  std::vector<NamedTensor> parameters() const;
+
+  const std::vector<int64_t> &inputShape() const; // [batch, c, h, w]
+  int64_t arenaBytes() const;
+  /// One line per kernel: "stage1.1.conv1  conv2d_grad_input 3x3/1 +add +relu_mask".
+  std::vector<std::string> describeSteps() const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace netc::runtime
