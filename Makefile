@@ -23,8 +23,16 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The main job: train the CIFAR ResNet-20 adapted to 1x28x28 on
+# Fashion-MNIST with its recipe (examples/fashion/resnet20.net: 4 epochs),
+# evaluate on the 10k test images after every epoch, and leave the
+# checkpoint and the curves in $(RUN_OUT). RUN_ARGS adds netc train options,
+# e.g. make run RUN_ARGS="--epochs 30".
+RUN_OUT  ?= out/fashion-resnet20
+RUN_ARGS ?=
 run: build
-	$(NETC) summary examples/resnet/resnet50.net
+	$(NETC) train examples/fashion/resnet20.net --out $(RUN_OUT) $(RUN_ARGS)
+	$(NETC) eval examples/fashion/resnet20.net --weights $(RUN_OUT)/checkpoint.nw
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -60,3 +68,4 @@ clean:
 bench: configure
 	@cmake --build $(BUILD) --target netc -j $(if $(filter command line,$(origin JOBS)),$(JOBS),1)
 	/usr/bin/python3 bench/compare.py --netc $(NETC)
+	/usr/bin/python3 bench/train_compare.py --netc $(NETC)

@@ -13,7 +13,7 @@
 
 namespace netc::compiler {
 
-/// buildModule + runStage(stage) ("mlir" or "fused"). Throws
+/// buildModule + runStage(stage) ("mlir", "fused" or "train"). Throws
 /// std::runtime_error holding every diagnostic on failure.
 mlir::OwningOpRef<mlir::ModuleOp> compileNetwork(mlir::MLIRContext &ctx,
                                                  const netc::dsl::Network &net,

@@ -40,6 +40,26 @@ LogicalResult checkForward(Operation *op, Type in, Value dy, const Window &w, in
   return success();
 }
 
+// g, the gradient of an option-A shortcut of x (type `in`) with stride s,
+// is [N, >= C, ceil(H/s), ceil(W/s)].
+LogicalResult checkShortcutGrad(Operation *op, Value g, Type in, int64_t s) {
+  auto t = in.dyn_cast<RankedTensorType>();
+  if (!t || !ranked(g))
+    return success();
+  if (ranked(g).getRank() != 4)
+    return op->emitOpError() << "shortcut gradient must have rank 4, got " << g.getType();
+  bool ok = dim(g, 1) == kDyn || t.getDimSize(1) == kDyn || dim(g, 1) >= t.getDimSize(1);
+  for (unsigned i = 2; i < 4; ++i) {
+    int64_t h = t.getDimSize(i);
+    ok = ok && (h == kDyn || dim(g, i) == kDyn || dim(g, i) == (h + s - 1) / s);
+  }
+  if (!ok)
+    return op->emitOpError() << "shortcut gradient " << g.getType()
+                             << " is not the shape of an option-A shortcut of " << in
+                             << " with stride " << s;
+  return success();
+}
+
 } // namespace
 
 LogicalResult netc::net::verifyParamGrad(ParamGradOp op) {
@@ -120,6 +140,8 @@ LogicalResult Conv2dGradInputOp::inferTypes(SmallVectorImpl<Type> &types) {
     } else if (kind == "add_shortcut") {
       if (!shortcut_stride() || *shortcut_stride() < 1)
         return emitOpError("'add_shortcut' needs shortcut_stride >= 1");
+      if (failed(checkShortcutGrad(*this, v, out, *shortcut_stride())))
+        return failure();
     } else {
       return emitOpError() << "unknown epilogue '" << kind
                            << "' (expected add, add_shortcut or relu_mask)";
@@ -245,6 +267,8 @@ LogicalResult ZeroPadShortcutGradOp::inferTypes(SmallVectorImpl<Type> &types) {
     return emitOpError("stride must be >= 1");
   if (dim(g(), 1) != kDyn && dim(g(), 1) < c)
     return emitOpError() << "in_channels " << c << " exceeds the gradient's " << dim(g(), 1);
+  if (failed(checkShortcutGrad(*this, g(), out, s)))
+    return failure();
   types.push_back(out);
   return success();
 }

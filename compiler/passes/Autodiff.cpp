@@ -18,6 +18,7 @@
 #include "compiler/passes/Passes.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
@@ -94,8 +95,20 @@ LogicalResult Differentiator::prepare() {
   if (body.getNumArguments() != 1)
     return func_.emitOpError("a trainable network takes exactly one input");
   input_ = body.getArgument(0);
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : body.without_terminator()) {
+    // The gradient ops and the runtime's memory plan need every size but
+    // the batch: shape inference must have run, and the input be static.
+    for (Value r : op.getResults()) {
+      auto t = r.getType().dyn_cast<RankedTensorType>();
+      bool ok = t != nullptr;
+      for (int64_t i = 1; ok && i < t.getRank(); ++i)
+        ok = !t.isDynamicDim(i);
+      if (!ok)
+        return op.emitOpError("training needs static shapes (all but the batch), got ")
+               << r.getType() << "; run -net-shape-inference first";
+    }
     forward_.push_back(&op);
+  }
   return success();
 }
 
@@ -159,9 +172,11 @@ LogicalResult Differentiator::run() {
   OpBuilder rb(ret);
   rb.create<ReturnOp>(ret->getLoc(), ValueRange{xent->getResult(0), logits});
   ret->erase();
-  if (auto sm = out.getDefiningOp<SoftmaxOp>())
-    if (sm->use_empty())
-      sm->erase();
+  // Unused ops: the final softmax, and gradient ops whose only use was the
+  // network input's gradient (a pool or relu reading the input directly).
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
   SmallVector<Type> results{xent->getResult(0).getType(), logits.getType()};
   func_.setType(FunctionType::get(func_.getContext(), body.getArgumentTypes(), results));
   return success();

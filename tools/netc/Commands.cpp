@@ -29,9 +29,7 @@
 
 namespace netc::cli {
 
-namespace {
-
-dsl::LoadedNetwork load(const NetArgs &a) {
+dsl::LoadedNetwork loadNetworkArgs(const NetArgs &a) {
   std::vector<dsl::Override> ov;
   for (const std::string &d : a.defs) {
     try {
@@ -42,6 +40,9 @@ dsl::LoadedNetwork load(const NetArgs &a) {
   }
   return dsl::loadNetwork(a.file, ov);
 }
+
+namespace {
+
 
 std::vector<runtime::NamedTensor> weightsFor(const dsl::LoadedNetwork &n, const std::string &path,
                                              const std::string &init, uint64_t seed) {
@@ -123,18 +124,18 @@ void setThreads(int threads) {
 }
 
 int summary(const NetArgs &a, bool json) {
-  dsl::LoadedNetwork n = load(a);
+  dsl::LoadedNetwork n = loadNetworkArgs(a);
   std::cout << (json ? dsl::summaryJson(n.network) : dsl::summaryTable(n.network));
   return 0;
 }
 
 int check(const NetArgs &a) {
-  load(a);
+  loadNetworkArgs(a);
   return 0;
 }
 
 int compile(const CompileArgs &a) {
-  dsl::LoadedNetwork n = load(a.net);
+  dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   if (a.emit == "ast") {
     std::cout << dsl::print(n.program);
     return 0;
@@ -157,7 +158,7 @@ int compile(const CompileArgs &a) {
 
 int run(const RunArgs &a) {
   setThreads(a.threads);
-  dsl::LoadedNetwork n = load(a.net);
+  dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   runtime::NamedTensor input = inputFor(a, n.network);
   auto params = weightsFor(n, a.weights, a.init, a.seed);
   mlir::MLIRContext ctx;
@@ -215,7 +216,7 @@ int run(const RunArgs &a) {
 }
 
 int weightsImport(const ImportArgs &a) {
-  dsl::LoadedNetwork n = load(a.net);
+  dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   runtime::WeightsFile w;
   w.networkName = n.network.name;
   w.networkText = n.canonical;
@@ -228,7 +229,7 @@ int weightsImport(const ImportArgs &a) {
 }
 
 int weightsInit(const InitArgs &a) {
-  dsl::LoadedNetwork n = load(a.net);
+  dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   runtime::WeightsFile w;
   w.networkName = n.network.name;
   w.networkText = n.canonical;

@@ -2,6 +2,8 @@
 // line (CLI11 is slow to compile, so it stays in that one file).
 #pragma once
 
+#include "dsl/Elaborate.h"
+
 #include <string>
 #include <vector>
 
@@ -45,6 +47,20 @@ struct EvalArgs {
   bool json = false;
 };
 
+struct TrainArgs {
+  NetArgs net;
+  std::string data = "fashion-mnist", out = "netc-train";
+  std::vector<std::string> set; // "key=value" recipe overrides
+  double epochs = 0;
+  long long iterations = 0, batch = 0, trainLimit = 0, testLimit = 0, stopAfter = 0;
+  int threads = 0;
+  bool resume = false, bench = false, json = false;
+  int benchSteps = 10;
+};
+
+/// The network of a .net file with its -D overrides (clear errors).
+dsl::LoadedNetwork loadNetworkArgs(const NetArgs &a);
+
 int summary(const NetArgs &a, bool json);
 int check(const NetArgs &a);
 int compile(const CompileArgs &a);
@@ -53,6 +69,7 @@ int weightsImport(const ImportArgs &a);
 int weightsInit(const InitArgs &a);
 /// `netc eval` (EvalCommand.cpp): top-1/top-5 error on a test split.
 int eval(const EvalArgs &a);
+int train(const TrainArgs &a);
 
 /// Sets the Halide thread pool size; call before any kernel runs.
 void setThreads(int threads);

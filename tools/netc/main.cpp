@@ -72,7 +72,33 @@ int main(int argc, char **argv) {
                     "print one JSON object: top1_error, top5_error, images");
 
   bool noCache = false;
-  for (CLI::App *c : {runCmd, compileCmd, evalCmd})
+  TrainArgs trainArgs;
+  auto *trainCmd = app.add_subcommand("train", "train a network with its recipe; evaluate it");
+  netOptions(trainCmd, trainArgs.net);
+  trainCmd->add_option("--data", trainArgs.data, "fashion-mnist (default), cifar10:DIR or folder:DIR");
+  trainCmd->add_option("--epochs", trainArgs.epochs, "train this many epochs (recipe: epochs)")
+      ->check(CLI::PositiveNumber);
+  trainCmd->add_option("--iters,--iterations", trainArgs.iterations,
+                       "train this many steps (recipe: iterations)")
+      ->check(CLI::PositiveNumber);
+  trainCmd->add_option("--batch", trainArgs.batch, "images per step (recipe: batch)")
+      ->check(CLI::Range(1, 65536));
+  trainCmd->add_option("--set", trainArgs.set,
+                       "override a recipe value, e.g. --set lr=0.05 --set \"schedule=step 50%,75%\"");
+  trainCmd->add_option("--out", trainArgs.out, "output folder: checkpoint.nw, train.csv, eval.jsonl");
+  trainCmd->add_flag("--resume", trainArgs.resume, "continue from the checkpoint in --out exactly");
+  trainCmd->add_option("--train-limit", trainArgs.trainLimit, "use the first N training images");
+  trainCmd->add_option("--test-limit", trainArgs.testLimit, "evaluate on the first N test images");
+  trainCmd->add_option("--stop-after", trainArgs.stopAfter,
+                       "checkpoint and stop after this many steps (resume later)");
+  trainCmd->add_option("--threads", trainArgs.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  trainCmd->add_flag("--bench", trainArgs.bench, "time training steps on synthetic data");
+  trainCmd->add_option("--steps", trainArgs.benchSteps, "timed steps for --bench")
+      ->check(CLI::Range(1, 100000));
+  trainCmd->add_flag("--json", trainArgs.json, "machine-readable result");
+
+  for (CLI::App *c : {runCmd, compileCmd, evalCmd, trainCmd})
     c->add_flag("--no-cache", noCache,
                 "compile kernels in memory only: no kernel disk cache (also NETC_CACHE=off)");
 
@@ -115,6 +141,8 @@ int main(int argc, char **argv) {
       return run(runArgs);
     if (*evalCmd)
       return eval(evalArgs);
+    if (*trainCmd)
+      return train(trainArgs);
     if (*importCmd)
       return weightsImport(importArgs);
     if (*initCmd)
