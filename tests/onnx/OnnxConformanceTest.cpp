@@ -375,7 +375,7 @@ TEST_P(BnTrainConformance, TrainKernelMatchesOnnx) {
   NamedTensor wantY = runtime::loadOnnxTensor(dir + "/test_data_set_0/output_0.pb");
   NamedTensor wantMean = runtime::loadOnnxTensor(dir + "/test_data_set_0/output_1.pb");
   NamedTensor wantVar = runtime::loadOnnxTensor(dir + "/test_data_set_0/output_2.pb");
-  std::vector<float> runMean(size_t(ch)), runVar(size_t(ch));
+  std::vector<float> runMean(static_cast<size_t>(ch)), runVar(static_cast<size_t>(ch));
   for (int k = 0; k < ch; ++k) {
     runMean[size_t(k)] = stats(k, nb::kBnRunMean);
     runVar[size_t(k)] = stats(k, nb::kBnRunVar);
@@ -386,7 +386,7 @@ TEST_P(BnTrainConformance, TrainKernelMatchesOnnx) {
   // running_var: the batch variance in double, biased (ONNX) and unbiased
   // (netc, PyTorch).
   const double count = double(n) * h * w;
-  std::vector<float> onnxDef(size_t(ch)), netcDef(size_t(ch));
+  std::vector<float> onnxDef(static_cast<size_t>(ch)), netcDef(static_cast<size_t>(ch));
   for (int k = 0; k < ch; ++k) {
     double sum = 0, sq = 0;
     for (int in0 = 0; in0 < n; ++in0)
