@@ -24,7 +24,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: train the CIFAR ResNet-20 adapted to 1x28x28 on
-# Fashion-MNIST with its recipe (examples/fashion/resnet20.net: 4 epochs),
+# Fashion-MNIST with its recipe (examples/fashion/resnet20.net: 3 epochs),
 # evaluate on the 10k test images after every epoch, and leave the
 # checkpoint and the curves in $(RUN_OUT). RUN_ARGS adds netc train options,
 # e.g. make run RUN_ARGS="--epochs 30".

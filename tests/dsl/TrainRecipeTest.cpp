@@ -144,17 +144,19 @@ TEST(TrainDefaults, ExamplesWithSections) {
   EXPECT_EQ(c.train, defaultRecipe(c));
   Network f = loadNetwork(examplePath("fashion/resnet20.net")).network;
   EXPECT_TRUE(f.hasTrain);
-  EXPECT_DOUBLE_EQ(f.train.epochs, 4);
+  EXPECT_DOUBLE_EQ(f.train.epochs, 3);
   EXPECT_EQ(f.train.iterations, 0);
-  EXPECT_EQ(f.train.pad, 2);
+  EXPECT_EQ(f.train.pad, 0);
+  EXPECT_TRUE(f.train.flip);
+  EXPECT_DOUBLE_EQ(f.train.weightDecay, 5e-4);
   EXPECT_EQ(f.train.mean, TrainRecipe::Mean::Channel);
 }
 
 TEST(TrainDefaults, ExamplesPrintCanonically) {
   Program p = parse(*readSourceFile(examplePath("fashion/resnet20.net")));
   std::string text = print(p);
-  EXPECT_NE(text.find("train\n  batch 128\n  lr 0.1\n  momentum 0.9\n  weight_decay 0.0001\n"
-                      "  epochs 4\n  schedule step 50%, 75%\n  gamma 0.1\n  augment pad 2, flip\n"
+  EXPECT_NE(text.find("train\n  batch 128\n  lr 0.1\n  momentum 0.9\n  weight_decay 0.0005\n"
+                      "  epochs 3\n  schedule step 50%, 75%\n  gamma 0.1\n  augment flip\n"
                       "  mean channel\n  seed 0\nend\n"),
             std::string::npos)
       << text;
