@@ -107,10 +107,26 @@ ConvDxAlgo buildConvDx(const ConvDxSpec &spec) {
   const NhwcVars &v = a.v;
   a.r = Halide::RDom(0, s.cout, 0, ceilDiv(s.kw, s.sW()), 0, ceilDiv(s.kh, s.sH()), "r");
   Expr px = v.x + s.pLeft(), py = v.y + s.pTop();
-  Expr kx = px % s.sW() + s.sW() * a.r.y, ky = py % s.sH() + s.sH() * a.r.z;
-  Expr ox = px / s.sW() - a.r.y, oy = py / s.sH() - a.r.z;
-  a.sum(v.c, v.x, v.y, v.n) = 0.f;
-  a.sum(v.c, v.x, v.y, v.n) += a.wT(v.c, a.r.x, kx, ky) * a.dyExt(a.r.x, ox, oy, v.n);
+  if (s.sW() == 1 && s.sH() == 1) {
+    Expr kx = px % s.sW() + s.sW() * a.r.y, ky = py % s.sH() + s.sH() * a.r.z;
+    Expr ox = px / s.sW() - a.r.y, oy = py / s.sH() - a.r.z;
+    a.sum(v.c, v.x, v.y, v.n) = 0.f;
+    a.sum(v.c, v.x, v.y, v.n) += a.wT(v.c, a.r.x, kx, ky) * a.dyExt(a.r.x, ox, oy, v.n);
+  } else {
+    // The same sum, by phase of x: taps past the kernel (kx >= kw, ky >= kh)
+    // are skipped. The RVars' upper bounds are expressions of outer pure
+    // vars, so Halide narrows the loops instead of testing every tap.
+    a.phases = true;
+    a.sumP = Func("convdx_sumP");
+    Expr phy = py % s.sH();
+    Expr kx = a.ph + s.sW() * a.r.y, ky = phy + s.sH() * a.r.z;
+    a.r.where(a.r.y < (s.kw - a.ph + s.sW() - 1) / s.sW() &&
+              a.r.z < (s.kh - phy + s.sH() - 1) / s.sH());
+    a.sumP(v.c, a.q, a.ph, v.y, v.n) = 0.f;
+    a.sumP(v.c, a.q, a.ph, v.y, v.n) +=
+        a.wT(v.c, a.r.x, kx, ky) * a.dyExt(a.r.x, a.q - a.r.y, py / s.sH() - a.r.z, v.n);
+    a.sum(v.c, v.x, v.y, v.n) = a.sumP(v.c, px / s.sW(), px % s.sW(), v.y, v.n);
+  }
   defineDxOutput(a);
   return a;
 }
@@ -123,7 +139,10 @@ ConvDwAlgo buildConvDw(const ConvSpec &s) {
   a.dy = dyParam(s);
   a.input = nhwcParam("dw_x", {s.cin, s.inW, s.inH});
   a.inputs = {a.dy, a.input};
-  Halide::Region xbox = {{Expr(), Expr()}, {0, s.inW}, {0, s.inH}, {Expr(), Expr()}};
+  // n is bounded too: a schedule may stage blocks of images whose last
+  // block runs past the batch (its reduction is guarded, its staging not).
+  Halide::Region xbox = {
+      {Expr(), Expr()}, {0, s.inW}, {0, s.inH}, {0, a.input.dim(3).extent()}};
   a.padded = s.hasPadding() ? Halide::BoundaryConditions::constant_exterior(a.input, 0.f, xbox)
                             : Func(a.input);
   Halide::Region cbox = {{0, s.cout}, {Expr(), Expr()}, {Expr(), Expr()}, {Expr(), Expr()}};

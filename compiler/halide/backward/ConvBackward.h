@@ -41,9 +41,15 @@ struct ConvDxAlgo {
   Halide::ImageParam dy, weights, add, mask;
   Halide::Func wT;    // weights transposed to (ci, co, kx, ky), zero past the kernel/ci
   Halide::Func dyExt; // dY, zero outside the output image
-  Halide::Func sum;   // pure zero, update over r
+  Halide::Func sum;   // pure zero, update over r; with phases, a pure read of sumP
   Halide::Func out;
   Halide::RDom r;     // (co, jx, jy)
+  // Stride > 1: the sum by phase of the padded input column, px = s*q + ph
+  // (and of the row, (y + pTop) % s): within a phase the taps are fixed, and
+  // r is restricted (RDom::where) to the real ones, so no zero taps are summed.
+  bool phases = false;
+  Halide::Var q{"q"}, ph{"ph"};
+  Halide::Func sumP;  // (c, q, ph, y, n): pure zero, update over r
   std::vector<Halide::ImageParam> inputs;  // dy, w, [add], [mask]
 };
 ConvDxAlgo buildConvDx(const ConvDxSpec &spec);

@@ -2,12 +2,17 @@
 //
 // dX is a convolution of dY with transposed weights, so it takes the forward
 // conv's register tile: vectors of input channels x pixels, the reduction
-// (co, taps) outside the tile, parallel over rows.
+// (co, taps) outside the tile, parallel over rows. Strided dX (ConvDxAlgo::
+// phases) stages one row of the by-phase sum per dX row, tiled the same way,
+// so only real taps are summed.
 //
 // dW reduces over n, x, y into a small tensor. It is split into blocks of
-// rows (rfactor); for each block, every register tile (vectors of co x a
-// few ci, one tap) sweeps the block while it sits in L2, then adds into dW.
-// Parallel tasks own disjoint ci ranges, so no partial sums are stored.
+// rows (and of images, for small maps) (rfactor); for each block, every
+// register tile (vectors of co x a few ci, one tap, or all taps when ci is
+// too small to fill the registers) sweeps the block while it sits in L2,
+// then adds into dW. The padded X rows of a block are staged once, so the
+// FMA loop has no boundary selects. Parallel tasks own disjoint ci ranges,
+// so no partial sums are stored.
 #pragma once
 
 #include "compiler/halide/backward/ConvBackward.h"
@@ -31,6 +36,9 @@ struct ConvDwSchedule {
   int coVecs = 4;         // register tile: vectors of output channels ...
   int ciTile = 4;         // ... x input channels (a divisor of cin)
   int rowsPerBlock = 8;   // output rows per block (a divisor of outH)
+  int imagesPerBlock = 1; // images per block (small maps: fewer, longer sweeps)
+  bool tapsInTile = false;  // all kx x ky taps in the register tile (small cin)
+  bool stageX = true;     // stage the padded X rows of a block (no boundary selects)
   int tasks = 2;          // parallel tasks over ci (1 = serial)
   std::string key() const;
 };
