@@ -1,6 +1,7 @@
 #include "dsl/Parser.h"
 
 #include "dsl/Suggest.h"
+#include "dsl/TokenCursor.h"
 #include "dsl/TrainParser.h"
 
 #include <algorithm>
@@ -48,9 +49,15 @@ bool isVggConvHead(const std::string &w) {
   return std::all_of(w.begin() + 4, w.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
-class Parser {
+/// The token stream a Parser owns; a base so it exists before the cursor.
+struct TokenStore {
+  std::vector<Token> toks;
+  size_t pos = 0;
+};
+
+class Parser : TokenStore, TokenCursor {
 public:
-  explicit Parser(std::vector<Token> toks) : t_(std::move(toks)) {}
+  explicit Parser(std::vector<Token> t) : TokenStore{std::move(t)}, TokenCursor(toks, pos) {}
 
   Program file() {
     Program p;
@@ -71,37 +78,11 @@ public:
   }
 
 private:
-  std::vector<Token> t_;
-  size_t i_ = 0;
   std::set<std::string> blockNames_;
   bool sawNet_ = false;
 
-  const Token &cur() const { return t_[i_]; }
-  const Token &peek(size_t k = 1) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
-  bool at(Tok k) const { return cur().kind == k; }
   bool atWord(const char *w) const { return at(Tok::Ident) && lower(cur().text) == w; }
-  const Token &take() {
-    const Token &t = t_[i_];
-    if (i_ + 1 < t_.size())
-      ++i_;
-    return t;
-  }
-  bool accept(Tok k) {
-    if (!at(k))
-      return false;
-    take();
-    return true;
-  }
 
-  static std::string describe(const Token &t) {
-    if (t.kind == Tok::Newline || t.kind == Tok::End)
-      return tokName(t.kind);
-    return "'" + t.text + "'";
-  }
-  [[noreturn]] static void fail(const Token &t, const std::string &msg, const std::string &hint = "") {
-    int len = t.kind == Tok::Newline || t.kind == Tok::End ? 1 : static_cast<int>(t.text.size());
-    throw Diagnostic(t.loc, msg, hint, len);
-  }
   const Token &expect(Tok k, const std::string &what, const std::string &hint = "") {
     if (!at(k))
       fail(cur(), "expected " + what + ", found " + describe(cur()), hint);

@@ -1,4 +1,5 @@
 #include "dsl/TrainParser.h"
+#include "dsl/TokenCursor.h"
 
 #include "dsl/Suggest.h"
 
@@ -66,9 +67,9 @@ struct Num {
   int len = 1;
 };
 
-class TrainParser {
+class TrainParser : TokenCursor {
 public:
-  TrainParser(const std::vector<Token> &t, size_t &i) : t_(t), i_(i) {}
+  using TokenCursor::TokenCursor;
 
   TrainSection section() {
     TrainSection s;
@@ -98,36 +99,8 @@ public:
   }
 
 private:
-  const std::vector<Token> &t_;
-  size_t &i_;
-
-  const Token &cur() const { return t_[i_]; }
-  bool at(Tok k) const { return cur().kind == k; }
-  bool atEol() const { return at(Tok::Newline) || at(Tok::End); }
+  using TokenCursor::fail;
   bool atWord(const char *w) const { return at(Tok::Ident) && cur().text == w; }
-  const Token &take() {
-    const Token &t = t_[i_];
-    if (i_ + 1 < t_.size())
-      ++i_;
-    return t;
-  }
-  bool accept(Tok k) {
-    if (!at(k))
-      return false;
-    take();
-    return true;
-  }
-  static std::string describe(const Token &t) {
-    if (t.kind == Tok::Newline || t.kind == Tok::End)
-      return tokName(t.kind);
-    return "'" + t.text + "'";
-  }
-  static int lengthOf(const Token &t) {
-    return t.kind == Tok::Newline || t.kind == Tok::End ? 1 : static_cast<int>(t.text.size());
-  }
-  [[noreturn]] static void fail(const Token &t, const std::string &msg, const std::string &hint = "") {
-    throw Diagnostic(t.loc, msg, hint, lengthOf(t));
-  }
   [[noreturn]] static void fail(const Num &n, const std::string &msg, const std::string &hint = "") {
     throw Diagnostic(n.loc, msg, hint, n.len);
   }
