@@ -1,6 +1,7 @@
 #include "runtime/Executor.h"
 
 #include "runtime/MemoryPlan.h"
+#include "runtime/ModuleWalk.h"
 #include "runtime/WeightLayout.h"
 #include "schedules/cpu/CpuKernels.h"
 
@@ -69,36 +70,8 @@ struct Step {
   int64_t calls = 0;
 };
 
-std::vector<int64_t> ints(mlir::Operation *op, const char *name) {
-  std::vector<int64_t> v;
-  for (mlir::Attribute a : op->getAttrOfType<mlir::ArrayAttr>(name))
-    v.push_back(a.cast<mlir::IntegerAttr>().getInt());
-  return v;
-}
-
-double real(mlir::Operation *op, const char *name) {
-  return op->getAttrOfType<mlir::FloatAttr>(name).getValueAsDouble();
-}
-
-// The layer name MLIRGen put in the location (fusion merges locations).
-std::string locName(mlir::Location loc) {
-  if (auto n = loc.dyn_cast<mlir::NameLoc>())
-    return n.getName().str();
-  if (auto f = loc.dyn_cast<mlir::FusedLoc>())
-    for (mlir::Location l : f.getLocations())
-      if (l.isa<mlir::NameLoc>())
-        return l.cast<mlir::NameLoc>().getName().str();
-  return "";
-}
-
-std::string locName(mlir::Operation *op) {
-  std::string n = locName(op->getLoc());
-  return n.empty() ? op->getName().getStringRef().str() : n;
-}
-
 [[noreturn]] void unsupported(mlir::Operation *op, const std::string &why) {
-  throw std::runtime_error("cannot run '" + locName(op) + "' (" +
-                           op->getName().getStringRef().str() + ") on the CPU backend: " + why);
+  unsupportedOp(op, "run", why);
 }
 
 } // namespace
@@ -164,7 +137,7 @@ struct Executor::Impl {
   Step &push(mlir::Operation *op, std::string what, sc::KernelPtr k, std::vector<Operand> in,
              mlir::Value result, View outView = View::Nhwc) {
     Step s;
-    s.name = locName(op);
+    s.name = layerName(op);
     s.what = std::move(what);
     s.kernel = std::move(k);
     s.in = std::move(in);
@@ -231,8 +204,8 @@ struct Executor::Impl {
     if (n == "net.lrn") {
       int x = actOf(op, op->getOperand(0));
       hl::LrnSpec s{shape3(x), static_cast<int>(op->getAttrOfType<mlir::IntegerAttr>("size").getInt()),
-                    static_cast<float>(real(op, "alpha")), static_cast<float>(real(op, "beta")),
-                    static_cast<float>(real(op, "k"))};
+                    static_cast<float>(realAttr(op, "alpha")), static_cast<float>(realAttr(op, "beta")),
+                    static_cast<float>(realAttr(op, "k"))};
       push(op, "lrn", sc::lrnKernel(s, opts.target), {use(x)}, op->getResult(0));
       return;
     }
@@ -263,16 +236,8 @@ struct Executor::Impl {
   }
 
   void bindParam(mlir::Operation *op) {
-    std::string name = op->getAttrOfType<mlir::StringAttr>("name").str();
-    auto it = params.find(name);
-    if (it == params.end())
-      throw std::runtime_error("no weights for parameter '" + name + "'");
-    auto t = op->getResult(0).getType().cast<mlir::RankedTensorType>();
-    std::vector<int64_t> shape(t.getShape().begin(), t.getShape().end());
-    if (it->second->shape != shape)
-      throw std::runtime_error("parameter '" + name + "' is " + shapeString(it->second->shape) +
-                               " but the network needs " + shapeString(shape));
-    weights[op->getResult(0)] = keep({shape, it->second->data});
+    const NamedTensor &t = boundParam(op, params);
+    weights[op->getResult(0)] = keep({t.shape, t.data});
   }
 
   void foldBnOp(mlir::Operation *op) {
@@ -280,7 +245,7 @@ struct Executor::Impl {
     std::vector<float> scale, shift;
     bnScaleShift(weightOf(op, op->getOperand(1)).data.data(), weightOf(op, op->getOperand(2)).data.data(),
                  weightOf(op, op->getOperand(3)).data.data(), weightOf(op, op->getOperand(4)).data.data(),
-                 w.shape[0], real(op, "eps"), scale, shift);
+                 w.shape[0], realAttr(op, "eps"), scale, shift);
     std::vector<float> wf = w.data, bias;
     if (op->getNumOperands() > 5)
       bias = weightOf(op, op->getOperand(5)).data;
@@ -290,7 +255,7 @@ struct Executor::Impl {
   }
 
   void conv(mlir::Operation *op) {
-    std::vector<int64_t> k = ints(op, "kernel"), s = ints(op, "strides"), p = ints(op, "pads");
+    std::vector<int64_t> k = intsAttr(op, "kernel"), s = intsAttr(op, "strides"), p = intsAttr(op, "pads");
     int x = actOf(op, op->getOperand(0));
     const Host &w = weightOf(op, op->getOperand(1));
     hl::ConvSpec spec;
@@ -351,7 +316,7 @@ struct Executor::Impl {
         const Host &m = weightOf(op, op->getOperand(arg + 2)), &v = weightOf(op, op->getOperand(arg + 3));
         arg += 4;
         bnScaleShift(g.data.data(), b.data.data(), m.data.data(), v.data.data(), spec.cout,
-                     real(op, "bn_eps"), sc, sh);
+                     realAttr(op, "bn_eps"), sc, sh);
         spec.scaleShift = true;
         scale = weight(keep({{spec.cout}, std::move(sc)}), {spec.cout});
         shift = weight(keep({{spec.cout}, std::move(sh)}), {spec.cout});
@@ -389,7 +354,7 @@ struct Executor::Impl {
   }
 
   void pool(mlir::Operation *op, bool isMax) {
-    std::vector<int64_t> k = ints(op, "kernel"), s = ints(op, "strides"), p = ints(op, "pads");
+    std::vector<int64_t> k = intsAttr(op, "kernel"), s = intsAttr(op, "strides"), p = intsAttr(op, "pads");
     int x = actOf(op, op->getOperand(0));
     hl::PoolSpec ps;
     ps.c = static_cast<int>(act[x].c);
@@ -461,7 +426,7 @@ struct Executor::Impl {
     std::vector<float> sc, sh;
     bnScaleShift(weightOf(op, op->getOperand(1)).data.data(), weightOf(op, op->getOperand(2)).data.data(),
                  weightOf(op, op->getOperand(3)).data.data(), weightOf(op, op->getOperand(4)).data.data(),
-                 act[x].c, real(op, "eps"), sc, sh);
+                 act[x].c, realAttr(op, "eps"), sc, sh);
     mlir::Operation *relu = soleUser(op->getResult(0), "net.relu");
     mlir::Value result = op->getResult(0);
     if (relu) {
@@ -602,15 +567,8 @@ void Executor::forward(const float *input, float *output) {
     t0 = Clock::now();
   const Act &i = m.act[m.inputAct];
   float *x = m.arena.get() + i.offset;
-  int64_t C = i.c, H = i.h, W = i.w;
-  for (int64_t n = 0; n < m.opts.batch; ++n) // NCHW -> NHWC
-    for (int64_t y = 0; y < H; ++y)
-      for (int64_t c = 0; c < C; ++c) {
-        const float *src = input + ((n * C + c) * H + y) * W;
-        float *dst = x + (n * H + y) * W * C + c;
-        for (int64_t w = 0; w < W; ++w)
-          dst[w * C] = src[w];
-      }
+  nchwToNhwc(input, x, m.opts.batch, i.c, i.h, i.w);
+  int64_t C, H, W;
   if (m.profile) {
     m.ioSeconds += since(t0);
     for (Step &s : m.steps) {

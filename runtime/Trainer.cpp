@@ -166,24 +166,11 @@ Trainer::~Trainer() {
   std::fprintf(stderr, "     %9.3f  total\n", total * 1e3);
 }
 
-namespace {
-// NCHW (the caller's) -> NHWC (the kernels').
-void toNhwc(const float *in, float *out, int64_t n, int64_t c, int64_t h, int64_t w) {
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t y = 0; y < h; ++y)
-      for (int64_t ch = 0; ch < c; ++ch) {
-        const float *src = in + ((b * c + ch) * h + y) * w;
-        float *dst = out + (b * h + y) * w * c + ch;
-        for (int64_t x = 0; x < w; ++x)
-          dst[x * c] = src[x];
-      }
-}
-} // namespace
 
 double Trainer::step(const float *images, const int32_t *labels, uint64_t stepIndex) {
   Impl &m = *impl_;
   const auto &s = m.inShape;
-  toNhwc(images, m.arena.get() + m.vals[m.input].offset, s[0], s[1], s[2], s[3]);
+  nchwToNhwc(images, m.arena.get() + m.vals[m.input].offset, s[0], s[1], s[2], s[3]);
   int k = classes();
   for (int i = 0; i < m.opts.batch; ++i) {
     if (labels[i] < 0 || labels[i] >= k)
@@ -209,7 +196,7 @@ std::string Trainer::findNonFinite(const float *images, const int32_t *labels,
                                    uint64_t stepIndex) {
   Impl &m = *impl_;
   const auto &s = m.inShape;
-  toNhwc(images, m.arena.get() + m.vals[m.input].offset, s[0], s[1], s[2], s[3]);
+  nchwToNhwc(images, m.arena.get() + m.vals[m.input].offset, s[0], s[1], s[2], s[3]);
   for (int i = 0; i < m.opts.batch; ++i)
     m.labelData[static_cast<size_t>(i)] = labels[i];
   for (const Param &p : m.params)

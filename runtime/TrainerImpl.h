@@ -6,6 +6,7 @@
 #include "runtime/Trainer.h"
 
 #include "runtime/MemoryPlan.h"
+#include "runtime/ModuleWalk.h"
 #include "runtime/WeightLayout.h"
 #include "schedules/cpu/CpuKernels.h"
 #include "schedules/cpu/backward/TrainKernels.h"
@@ -31,39 +32,8 @@ namespace sb = netc::schedules::backward;
 
 namespace trainer {
 
-inline std::vector<int64_t> ints(mlir::Operation *op, const char *name) {
-  std::vector<int64_t> v;
-  for (mlir::Attribute a : op->getAttrOfType<mlir::ArrayAttr>(name))
-    v.push_back(a.cast<mlir::IntegerAttr>().getInt());
-  return v;
-}
-inline double real(mlir::Operation *op, const char *name) {
-  return op->getAttrOfType<mlir::FloatAttr>(name).getValueAsDouble();
-}
-inline int64_t integer(mlir::Operation *op, const char *name) {
-  return op->getAttrOfType<mlir::IntegerAttr>(name).getInt();
-}
-inline bool flag(mlir::Operation *op, const char *name) {
-  auto a = op->getAttrOfType<mlir::BoolAttr>(name);
-  return a && a.getValue();
-}
-inline std::string locName(mlir::Location loc) {
-  if (auto n = loc.dyn_cast<mlir::NameLoc>())
-    return n.getName().str();
-  if (auto f = loc.dyn_cast<mlir::FusedLoc>())
-    for (mlir::Location l : f.getLocations()) {
-      std::string s = locName(l);
-      if (!s.empty())
-        return s;
-    }
-  return "";
-}
-inline std::string opName(mlir::Operation *op) { return op->getName().getStringRef().str(); }
-
 [[noreturn]] inline void unsupported(mlir::Operation *op, const std::string &why) {
-  std::string where = locName(op->getLoc());
-  throw std::runtime_error("cannot train '" + (where.empty() ? opName(op) : where) + "' (" +
-                           opName(op) + ") on the CPU backend: " + why);
+  unsupportedOp(op, "train", why);
 }
 
 /// A trained parameter or buffer, in the kernels' layout.
@@ -229,9 +199,7 @@ struct Trainer::Impl {
 
   Step &push(mlir::Operation *op, std::string what, std::vector<Arg> in, std::vector<Arg> out) {
     Step s;
-    s.name = locName(op->getLoc());
-    if (s.name.empty())
-      s.name = opName(op);
+    s.name = layerName(op);
     s.what = std::move(what);
     s.in = std::move(in);
     s.out = std::move(out);
@@ -249,21 +217,13 @@ struct Trainer::Impl {
   // ---- parameters --------------------------------------------------------
 
   void bindParam(mlir::Operation *op) {
-    std::string name = op->getAttrOfType<mlir::StringAttr>("name").str();
-    auto it = given.find(name);
-    if (it == given.end())
-      throw std::runtime_error("no weights for parameter '" + name + "'");
-    auto t = op->getResult(0).getType().cast<mlir::RankedTensorType>();
-    std::vector<int64_t> shape(t.getShape().begin(), t.getShape().end());
-    if (it->second->shape != shape)
-      throw std::runtime_error("parameter '" + name + "' is " + shapeString(it->second->shape) +
-                               " but the network needs " + shapeString(shape));
+    const NamedTensor &t = boundParam(op, given);
     Param p;
-    p.name = name;
-    p.shape = shape;
-    p.data = it->second->data;
+    p.name = t.name;
+    p.shape = t.shape;
+    p.data = t.data;
     params.push_back(std::move(p));
-    paramByName[name] = &params.back();
+    paramByName[t.name] = &params.back();
     paramOf[op->getResult(0)] = &params.back();
   }
 

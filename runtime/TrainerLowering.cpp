@@ -47,7 +47,7 @@ void Trainer::Impl::lowerOp(mlir::Operation *op) {
 }
 
 hl::ConvSpec Trainer::Impl::convSpec(mlir::Operation *op, int cin, int cout, int inH, int inW) {
-  std::vector<int64_t> k = ints(op, "kernel"), s = ints(op, "strides"), p = ints(op, "pads");
+  std::vector<int64_t> k = intsAttr(op, "kernel"), s = intsAttr(op, "strides"), p = intsAttr(op, "pads");
   if (s[0] != s[1] || p[0] != p[1])
     unsupported(op, "training needs equal strides and pads along both axes");
   hl::ConvSpec spec;
@@ -63,7 +63,7 @@ hl::ConvSpec Trainer::Impl::convSpec(mlir::Operation *op, int cin, int cout, int
 }
 
 hl::PoolSpec Trainer::Impl::poolSpec(mlir::Operation *op, int c, int inH, int inW) {
-  std::vector<int64_t> k = ints(op, "kernel"), s = ints(op, "strides"), p = ints(op, "pads");
+  std::vector<int64_t> k = intsAttr(op, "kernel"), s = intsAttr(op, "strides"), p = intsAttr(op, "pads");
   hl::PoolSpec ps;
   ps.c = c;
   ps.inH = inH;
@@ -137,8 +137,8 @@ void Trainer::Impl::lowerForward(mlir::Operation *op, llvm::StringRef n) {
     return;
   }
   if (n == "net.batch_norm_train") {
-    nb::BnTrainSpec s{shape3(x), float(real(op, "eps")), float(real(op, "momentum")),
-                      flag(op, "relu")};
+    nb::BnTrainSpec s{shape3(x), float(realAttr(op, "eps")), float(realAttr(op, "momentum")),
+                      flagAttr(op, "relu")};
     Param &g = paramIn(op, op->getOperand(1)), &b = paramIn(op, op->getOperand(2));
     Param &m = paramIn(op, op->getOperand(3)), &v = paramIn(op, op->getOperand(4));
     int y = newVal(op->getResult(0)), st = newVal(op->getResult(1));
@@ -167,7 +167,7 @@ void Trainer::Impl::lowerForward(mlir::Operation *op, llvm::StringRef n) {
     return;
   }
   if (n == "net.zero_pad_shortcut") {
-    hl::ZeroPadSpec s{shape3(x), int(integer(op, "out_channels")), int(integer(op, "stride"))};
+    hl::ZeroPadSpec s{shape3(x), int(intAttr(op, "out_channels")), int(intAttr(op, "stride"))};
     int y = newVal(op->getResult(0));
     push(op, "zero_pad_shortcut", {nhwc(x)}, {nhwc(y)}).fwd =
         sc::zeroPadShortcutKernel(s, opts.target);
@@ -190,7 +190,7 @@ void Trainer::Impl::lowerForward(mlir::Operation *op, llvm::StringRef n) {
     return;
   }
   if (n == "net.dropout_train") {
-    float rate = float(real(op, "rate"));
+    float rate = float(realAttr(op, "rate"));
     int y = newVal(op->getResult(0)), mask = newVal(op->getResult(1));
     Step &s = push(op, "dropout_train", {flat(x), flat(mask)}, {flat(y)});
     s.train = sb::dropoutKernel(rate, opts.target);
@@ -214,7 +214,7 @@ void Trainer::Impl::lowerForward(mlir::Operation *op, llvm::StringRef n) {
 void Trainer::Impl::convGradInput(mlir::Operation *op) {
   int dy = valIn(op, op->getOperand(0));
   Param &w = paramIn(op, op->getOperand(1));
-  std::vector<int64_t> size = ints(op, "input_size");
+  std::vector<int64_t> size = intsAttr(op, "input_size");
   nb::ConvDxSpec d;
   d.conv = convSpec(op, int(w.shape[1]), int(w.shape[0]), int(size[0]), int(size[1]));
   std::vector<Arg> in = {nhwc(dy), weight(w)};
@@ -236,7 +236,7 @@ void Trainer::Impl::convGradInput(mlir::Operation *op) {
     if (d.add == nb::GradAdd::ZeroPadded) {
       const auto &gs = shapeOf(v);
       d.addC = int(gs[1]), d.addH = int(gs[2]), d.addW = int(gs[3]);
-      d.addStride = int(integer(op, "shortcut_stride"));
+      d.addStride = int(intAttr(op, "shortcut_stride"));
     }
     // The kernel's operand order: dy, w, [add], [mask].
     in.insert(in.begin() + 2, nhwc(v));
@@ -269,8 +269,8 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
   if (n == "net.batch_norm_grad") {
     int x = valIn(op, op->getOperand(1)), st = valIn(op, op->getOperand(2));
     Param &g = paramIn(op, op->getOperand(3));
-    bool relu = flag(op, "relu");
-    nb::BnTrainSpec s{shape3(x), float(real(op, "eps")), 0.1f, relu};
+    bool relu = flagAttr(op, "relu");
+    nb::BnTrainSpec s{shape3(x), float(realAttr(op, "eps")), 0.1f, relu};
     std::vector<Arg> in = {nhwc(dy)};
     if (relu)
       in.push_back(nhwc(valIn(op, op->getOperand(4))));
@@ -302,7 +302,7 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
     return;
   }
   if (n == "net.avg_pool_grad" || n == "net.global_avg_pool_grad") {
-    std::vector<int64_t> size = ints(op, "input_size");
+    std::vector<int64_t> size = intsAttr(op, "input_size");
     int dx = newVal(op->getResult(0));
     if (n == "net.avg_pool_grad") {
       hl::PoolSpec ps = poolSpec(op, int(ds[1]), int(size[0]), int(size[1]));
@@ -332,9 +332,9 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
     return;
   }
   if (n == "net.zero_pad_shortcut_grad") {
-    std::vector<int64_t> size = ints(op, "input_size");
-    hl::ZeroPadSpec s{{int(integer(op, "in_channels")), int(size[1]), int(size[0])}, int(ds[1]),
-                      int(integer(op, "stride"))};
+    std::vector<int64_t> size = intsAttr(op, "input_size");
+    hl::ZeroPadSpec s{{int(intAttr(op, "in_channels")), int(size[1]), int(size[0])}, int(ds[1]),
+                      int(intAttr(op, "stride"))};
     int dx = newVal(op->getResult(0));
     push(op, "zero_pad_shortcut_grad", {nhwc(dy)}, {nhwc(dx)}).train =
         sb::zeroPadShortcutBackwardKernel(s, opts.target);
@@ -344,7 +344,7 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
     int mask = valIn(op, op->getOperand(1));
     int dx = newVal(op->getResult(0));
     push(op, "dropout_grad", {flat(dy), flat(mask)}, {flat(dx)}).train =
-        sb::dropoutKernel(float(real(op, "rate")), opts.target);
+        sb::dropoutKernel(float(realAttr(op, "rate")), opts.target);
     return;
   }
   unsupported(op, "no training kernel for this op");
