@@ -4,17 +4,7 @@
 set -u
 netc=$1
 net=tests/train/tiny-fmnist.net
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, expected exit code, command...
-  local what=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    echo "FAIL: $what: exit $rc, wanted $want"; cat "$tmp/err"; fail=1
-  fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 check "weights init" 0 "$netc" weights init "$net" -o "$tmp/w.nw"
 check "unknown data" 1 "$netc" eval "$net" --weights "$tmp/w.nw" --data nonsense
 grep -q "unknown data source 'nonsense'" "$tmp/err" || { echo "FAIL: unknown data message"; cat "$tmp/err"; fail=1; }

@@ -5,17 +5,7 @@
 set -u
 netc=$1
 net=tests/train/tiny-fmnist.net
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() { # description, expected exit code, command...
-  local what=$1 want=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  if [ "$rc" != "$want" ]; then
-    echo "FAIL: $what: exit $rc, wanted $want"; cat "$tmp/err"; fail=1
-  fi
-}
+source "$(dirname "$0")/cli_lib.sh"
 expect_err() { # description, text expected in stderr
   grep -qF "$2" "$tmp/err" || { echo "FAIL: $1: stderr lacks '$2'"; cat "$tmp/err"; fail=1; }
 }
