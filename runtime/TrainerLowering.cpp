@@ -93,7 +93,16 @@ void Trainer::Impl::conv(mlir::Operation *op) {
     in.push_back(weight(paramIn(op, op->getOperand(2))));
     what += " +bias";
   }
-  int y = newVal(op->getResult(0));
+  // A conv without BN (VGG) applies its relu in the same pass; the relu's
+  // output is the value its backward masks with.
+  mlir::Value result = op->getResult(0);
+  if (mlir::Operation *relu = soleUser(result, "net.relu")) {
+    spec.relu = true;
+    absorbed.insert(relu);
+    result = relu->getResult(0);
+    what += " +relu";
+  }
+  int y = newVal(result);
   push(op, what, std::move(in), {nhwc(y)}).fwd = sc::convKernel(spec, opts.target);
 }
 

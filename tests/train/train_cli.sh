@@ -15,6 +15,9 @@ grep -q "net.softmax_cross_entropy" "$tmp/out" && grep -q 'net.param_grad "conv1
   { echo "FAIL: --emit=mlir --train lacks the loss or a gradient"; fail=1; }
 check "--train needs --emit=mlir" 1 "$netc" compile "$net" --emit=fused --train
 expect_err "--train message" "use it with --emit=mlir"
+check "training kernels" 0 "$netc" compile "$net" --emit=halide --train
+grep -q "softmax_cross_entropy" "$tmp/out" && grep -q "conv2d_grad_weight" "$tmp/out" ||
+  { echo "FAIL: --emit=halide --train lacks the loss or conv dW kernels"; cat "$tmp/out"; fail=1; }
 check "unknown recipe key" 1 "$netc" train "$net" --set weight-decay=0 --out "$tmp/bad"
 expect_err "unknown key" "did you mean 'weight_decay'?"
 [ -e "$tmp/bad" ] && { echo "FAIL: a failed run left $tmp/bad"; fail=1; }

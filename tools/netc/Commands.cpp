@@ -8,6 +8,7 @@
 #include "dsl/Printer.h"
 #include "dsl/Summary.h"
 #include "runtime/Executor.h"
+#include "runtime/Trainer.h"
 #include "runtime/Init.h"
 #include "runtime/Npy.h"
 #include "runtime/OnnxImport.h"
@@ -141,17 +142,22 @@ int compile(const CompileArgs &a) {
     return 0;
   }
   mlir::MLIRContext ctx;
-  if (a.train && a.emit != "mlir")
-    throw std::runtime_error("--train shows the training graph: use it with --emit=mlir");
-  std::string stage = a.emit == "mlir" ? (a.train ? "train" : "mlir") : "fused";
+  if (a.train && a.emit != "mlir" && a.emit != "halide")
+    throw std::runtime_error("--train shows the training graph: use it with --emit=mlir "
+                             "(or --emit=halide for its kernels)");
+  std::string stage = a.train ? "train" : a.emit == "mlir" ? "mlir" : "fused";
   auto m = compiler::compileNetwork(ctx, n.network, stage);
   if (a.emit != "halide") {
     std::cout << compiler::printModule(*m);
     return 0;
   }
   auto params = runtime::initialize(dsl::parameterSpecs(n.network), runtime::InitScheme::He, 1);
-  runtime::Executor ex(*m, params, {});
-  for (const std::string &s : ex.describeSteps())
+  std::vector<std::string> steps;
+  if (a.train)
+    steps = runtime::Trainer(*m, params, {}).describeSteps();
+  else
+    steps = runtime::Executor(*m, params, {}).describeSteps();
+  for (const std::string &s : steps)
     std::cout << s << '\n';
   return 0;
 }

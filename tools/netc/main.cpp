@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
   compileCmd->add_option("--emit", compileArgs.emit, "stop after a stage and print it")
       ->check(CLI::IsMember({"ast", "mlir", "fused", "halide"}));
   compileCmd->add_flag("--train", compileArgs.train,
-                       "with --emit=mlir: the training step (forward, loss, gradients)");
+                       "the training step (forward, loss, gradients): with --emit=mlir its graph, with --emit=halide its kernels");
 
   RunArgs runArgs;
   auto *runCmd = app.add_subcommand("run", "run a forward pass; print the top-5 classes per image");
