@@ -469,11 +469,13 @@ struct Executor::Impl {
     }
     touch(outputAct, static_cast<int>(steps.size()) + 1);
     plan = planMemory(lives);
+    for (size_t a = 0; a < act.size(); ++a)
+      act[a].offset = plan.offsets[owner(static_cast<int>(a))] / 4;
+    if (opts.planOnly)
+      return;
     size_t floats = static_cast<size_t>(plan.arenaBytes / 4 + 16);
     arena.reset(new float[floats]);
     std::memset(arena.get(), 0, floats * 4); // fault every page in now, not in forward()
-    for (size_t a = 0; a < act.size(); ++a)
-      act[a].offset = plan.offsets[owner(static_cast<int>(a))] / 4;
   }
 
   Halide::Buffer<float> view(int a, View v) {
@@ -484,6 +486,22 @@ struct Executor::Impl {
       return Halide::Buffer<float>(p, {static_cast<int>(x.c * x.h * x.w), n});
     return Halide::Buffer<float>(p, {static_cast<int>(x.c), static_cast<int>(x.w),
                                      static_cast<int>(x.h), n});
+  }
+
+  std::vector<int> dimsOf(int a, View v) const {
+    const Act &x = act[a];
+    if (v == View::Matrix)
+      return {static_cast<int>(x.c * x.h * x.w), opts.batch};
+    return {static_cast<int>(x.c), static_cast<int>(x.w), static_cast<int>(x.h), opts.batch};
+  }
+
+  void makeShapes() {
+    const Act &i = act[inputAct], &o = act[outputAct];
+    inShape = {opts.batch, i.c, i.h, i.w};
+    if (o.h == 1 && o.w == 1)
+      outShape = {opts.batch, o.c};
+    else
+      outShape = {opts.batch, o.c, o.h, o.w};
   }
 
   void makeBuffers() {
@@ -499,12 +517,6 @@ struct Executor::Impl {
         s.args.push_back(b.raw_buffer());
       s.args.push_back(s.outBuf.raw_buffer());
     }
-    const Act &i = act[inputAct], &o = act[outputAct];
-    inShape = {opts.batch, i.c, i.h, i.w};
-    if (o.h == 1 && o.w == 1)
-      outShape = {opts.batch, o.c};
-    else
-      outShape = {opts.batch, o.c, o.h, o.w};
   }
 };
 
@@ -522,7 +534,9 @@ Executor::Executor(mlir::ModuleOp module, const std::vector<NamedTensor> &params
   if (m.outputAct < 0)
     throw std::runtime_error("the network function returns nothing");
   m.planArena();
-  m.makeBuffers();
+  m.makeShapes();
+  if (!opts.planOnly)
+    m.makeBuffers();
 }
 
 Executor::~Executor() {
@@ -562,6 +576,8 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 void Executor::forward(const float *input, float *output) {
   Impl &m = *impl_;
+  if (m.opts.planOnly)
+    throw std::logic_error("Executor::forward on a plan-only executor");
   Clock::time_point t0;
   if (m.profile)
     t0 = Clock::now();
@@ -604,6 +620,45 @@ void Executor::forward(const float *input, float *output) {
 const std::vector<int64_t> &Executor::inputShape() const { return impl_->inShape; }
 const std::vector<int64_t> &Executor::outputShape() const { return impl_->outShape; }
 int64_t Executor::arenaBytes() const { return impl_->plan.arenaBytes; }
+
+ExecPlan Executor::plan() const {
+  const Impl &m = *impl_;
+  ExecPlan p;
+  p.batch = m.opts.batch;
+  p.arenaBytes = m.plan.arenaBytes;
+  std::map<const Host *, int64_t> placed; // a weight read by two steps is stored once
+  auto place = [&](const Host *h) {
+    auto it = placed.find(h);
+    if (it != placed.end())
+      return it->second;
+    int64_t at = static_cast<int64_t>((p.weights.size() + 15) / 16 * 16);
+    p.weights.resize(static_cast<size_t>(at), 0.0f);
+    p.weights.insert(p.weights.end(), h->data.begin(), h->data.end());
+    return placed[h] = at;
+  };
+  for (const Step &s : m.steps) {
+    PlanStep ps{s.name, s.what, s.kernel, {}};
+    for (const Operand &o : s.in) {
+      if (o.act >= 0)
+        ps.args.push_back({false, m.act[o.act].offset, m.dimsOf(o.act, o.view), m.owner(o.act)});
+      else
+        ps.args.push_back({true, place(o.w), o.dims, -1});
+    }
+    ps.args.push_back({false, m.act[s.out].offset, m.dimsOf(s.out, s.outView), m.owner(s.out)});
+    p.steps.push_back(std::move(ps));
+  }
+  const Act &i = m.act[m.inputAct], &o = m.act[m.outputAct];
+  p.inputOffset = i.offset;
+  p.outputOffset = o.offset;
+  p.inputAct = m.owner(m.inputAct);
+  p.outputAct = m.owner(m.outputAct);
+  p.inputShape = {i.c, i.h, i.w};
+  p.outputShape.assign(m.outShape.begin() + 1, m.outShape.end());
+  p.outC = o.fromC ? o.fromC : o.c;
+  p.outH = o.fromC ? o.fromH : o.h;
+  p.outW = o.fromC ? o.fromW : o.w;
+  return p;
+}
 
 std::vector<std::string> Executor::describeSteps() const {
   std::vector<std::string> out;

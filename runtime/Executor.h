@@ -8,6 +8,7 @@
 // PyTorch and NumPy have them) and converted at the boundary.
 #pragma once
 
+#include "compiler/halide/KernelCache.h"
 #include "runtime/NamedTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -23,6 +24,40 @@ namespace netc::runtime {
 struct ExecOptions {
   int batch = 1;
   Halide::Target target = Halide::get_host_target();
+  /// Plan only (for an ahead-of-time library): no arena is allocated, and
+  /// forward() must not be called. Pair with a deferred KernelCache.
+  bool planOnly = false;
+};
+
+/// One buffer a step passes to its kernel. Offsets count floats: into the
+/// arena for an activation, into ExecPlan::weights for a weight.
+struct PlanBuffer {
+  bool weight = false;
+  int64_t offset = 0;
+  std::vector<int> dims; // innermost first; an activation's last dim is the batch
+  int act = -1;          // an activation's storage (aliases share it); -1 for a weight
+};
+
+struct PlanStep {
+  std::string name, what;
+  std::shared_ptr<netc::halide::Kernel> kernel;
+  std::vector<PlanBuffer> args; // the kernel's inputs, then its output
+};
+
+/// What an ahead-of-time library needs to replay forward(): the kernels in
+/// order, the arena plan (for ExecOptions::batch images; an activation's
+/// region also fits any smaller batch), and the weights in kernel layouts.
+struct ExecPlan {
+  std::vector<PlanStep> steps;
+  std::vector<float> weights; // each tensor starts on a 64-byte boundary
+  int64_t arenaBytes = 0;
+  int batch = 1;
+  int64_t inputOffset = 0, outputOffset = 0; // floats into the arena
+  int inputAct = -1, outputAct = -1;         // PlanBuffer::act of the network's input and output
+  std::vector<int64_t> inputShape;           // [c, h, w]
+  std::vector<int64_t> outputShape;          // [k] or [c, h, w]
+  /// The NHWC -> NCHW copy of the output: channels, rows, columns.
+  int64_t outC = 1, outH = 1, outW = 1;
 };
 
 class Executor {
@@ -42,6 +77,8 @@ public:
   int64_t arenaBytes() const;
   /// One line per step: "conv2_x.1.conv1  fused_conv 3x3/1 +bias+relu".
   std::vector<std::string> describeSteps() const;
+  /// The executor's steps, arena plan and weights, for runtime/aot.
+  ExecPlan plan() const;
 
   struct Impl;
 

@@ -39,6 +39,10 @@ void JitKernel::run(halide_buffer_t *const *args) {
   pipeline_.realize(Halide::Pipeline::RealizationArg(args[inputs_.size()]), target(), params);
 }
 
+void DeferredKernel::run(halide_buffer_t *const *) {
+  throw std::logic_error("kernel '" + key() + "' is deferred (planned for an AOT library), not compiled");
+}
+
 std::string diskCacheDirFromEnv() {
   if (const char *c = std::getenv("NETC_CACHE"))
     for (const char *off : {"off", "0", "no", "false"})
@@ -79,6 +83,11 @@ std::shared_ptr<Kernel> KernelCache::get(const std::string &key, const Halide::T
     return it->second;
   }
   std::shared_ptr<Kernel> k;
+  if (deferred_) {
+    k = std::make_shared<DeferredKernel>(key, build(), target);
+    kernels_.emplace(key, k);
+    return k;
+  }
   if (disk_) {
     bool rejected = false;
     k = disk_->load(key, target, &rejected);
@@ -115,10 +124,25 @@ KernelCache::Stats KernelCache::stats() const {
   return stats_;
 }
 
+namespace {
+thread_local KernelCache *scoped = nullptr;
+}  // namespace
+
 KernelCache &KernelCache::global() {
+  if (scoped) return *scoped;
   static KernelCache cache;
   return cache;
 }
+
+std::unique_ptr<KernelCache> KernelCache::deferred() {
+  auto c = std::make_unique<KernelCache>(std::string());
+  c->deferred_ = true;
+  return c;
+}
+
+KernelCache::Scope::Scope(KernelCache &cache) : previous_(scoped) { scoped = &cache; }
+
+KernelCache::Scope::~Scope() { scoped = previous_; }
 
 std::shared_ptr<Kernel> compileKernel(Halide::Func out, std::vector<Halide::ImageParam> inputs,
                                       const Halide::Target &target, const std::string &key) {

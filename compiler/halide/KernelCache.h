@@ -31,7 +31,7 @@ class DiskCache;
 // Its arguments are numInputs() float input buffers, then the output buffer.
 class Kernel {
  public:
-  enum class Origin { Jit, Aot };
+  enum class Origin { Jit, Aot, Deferred };
   Kernel(std::string key, size_t numInputs, Halide::Target t)
       : key_(std::move(key)), numInputs_(numInputs), target_(std::move(t)) {}
   virtual ~Kernel() = default;
@@ -80,6 +80,21 @@ struct PipelineDef {
   std::vector<Halide::ImageParam> inputs;
 };
 
+// A kernel that is only described, not compiled: what an ahead-of-time
+// library build (runtime/aot) collects. run() throws std::logic_error.
+class DeferredKernel final : public Kernel {
+ public:
+  DeferredKernel(std::string key, PipelineDef def, Halide::Target t)
+      : Kernel(std::move(key), def.inputs.size(), std::move(t)), def_(std::move(def)) {}
+  void run(halide_buffer_t *const *args) override;
+  using Kernel::run;
+  Origin origin() const override { return Origin::Deferred; }
+  const PipelineDef &pipeline() const { return def_; }
+
+ private:
+  PipelineDef def_;
+};
+
 class KernelCache {
  public:
   using Builder = std::function<PipelineDef()>;
@@ -98,6 +113,11 @@ class KernelCache {
   explicit KernelCache(const std::string &diskDir);
   ~KernelCache();
 
+  // A cache that compiles nothing: get() returns DeferredKernels holding the
+  // scheduled pipelines, for an ahead-of-time library to compile itself.
+  static std::unique_ptr<KernelCache> deferred();
+  bool isDeferred() const { return deferred_; }
+
   // Returns the kernel for `key`: from memory, else from the disk cache, else
   // built with `build` and compiled (AOT into the disk cache, or JIT).
   std::shared_ptr<Kernel> get(const std::string &key, const Halide::Target &target,
@@ -111,9 +131,25 @@ class KernelCache {
   size_t size() const;
   size_t misses() const;  // requests not served from memory
   Stats stats() const;
+  // The process-wide cache, unless a Scope on this thread says otherwise.
+  // Kernel builders (schedules/) always ask global().
   static KernelCache &global();
 
+  // While alive, global() on this thread returns `cache` (e.g. a deferred
+  // cache while a library is planned). Scopes nest.
+  class Scope {
+   public:
+    explicit Scope(KernelCache &cache);
+    ~Scope();
+    Scope(const Scope &) = delete;
+    Scope &operator=(const Scope &) = delete;
+
+   private:
+    KernelCache *previous_;
+  };
+
  private:
+  bool deferred_ = false;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Kernel>> kernels_;
   std::unique_ptr<DiskCache> disk_;
