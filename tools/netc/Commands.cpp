@@ -42,15 +42,14 @@ dsl::LoadedNetwork loadNetworkArgs(const NetArgs &a) {
   return dsl::loadNetwork(a.file, ov);
 }
 
-namespace {
-
-
 std::vector<runtime::NamedTensor> weightsFor(const dsl::LoadedNetwork &n, const std::string &path,
                                              const std::string &init, uint64_t seed) {
   if (!path.empty())
     return runtime::loadWeightsFor(path, n.network.name, n.canonical).tensors;
   return runtime::initialize(dsl::parameterSpecs(n.network), runtime::parseInitScheme(init), seed);
 }
+
+namespace {
 
 runtime::NamedTensor inputFor(const RunArgs &a, const dsl::Network &net) {
   if (!a.input.empty()) {
@@ -136,6 +135,8 @@ int check(const NetArgs &a) {
 }
 
 int compile(const CompileArgs &a) {
+  if (!a.outDir.empty() || !a.target.empty())
+    return compileLibrary(a);
   dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   if (a.emit == "ast") {
     std::cout << dsl::print(n.program);

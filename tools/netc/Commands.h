@@ -3,6 +3,7 @@
 #pragma once
 
 #include "dsl/Elaborate.h"
+#include "runtime/NamedTensor.h"
 
 #include <string>
 #include <vector>
@@ -18,6 +19,11 @@ struct CompileArgs {
   NetArgs net;
   std::string emit = "fused"; // ast | mlir | fused | halide
   bool train = false;         // --emit=mlir: the "train" stage
+  // A library (AotCommand.cpp): -o DIR with --target.
+  std::string target, outDir, name, weights, init = "he";
+  int batch = 1;
+  unsigned long long seed = 1;
+  bool embedWeights = false, json = false;
 };
 
 struct RunArgs {
@@ -60,10 +66,17 @@ struct TrainArgs {
 
 /// The network of a .net file with its -D overrides (clear errors).
 dsl::LoadedNetwork loadNetworkArgs(const NetArgs &a);
+/// The weights of `path` (checked against the network), or initialised ones.
+std::vector<runtime::NamedTensor> weightsFor(const dsl::LoadedNetwork &n, const std::string &path,
+                                             const std::string &init, uint64_t seed);
 
 int summary(const NetArgs &a, bool json);
 int check(const NetArgs &a);
 int compile(const CompileArgs &a);
+/// `netc compile --target T -o DIR` (AotCommand.cpp): NAME.a + NAME.h.
+int compileLibrary(const CompileArgs &a);
+/// `netc targets`: the named library targets.
+int targets();
 int run(const RunArgs &a);
 int weightsImport(const ImportArgs &a);
 int weightsInit(const InitArgs &a);

@@ -41,6 +41,21 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"ast", "mlir", "fused", "halide"}));
   compileCmd->add_flag("--train", compileArgs.train,
                        "the training step (forward, loss, gradients): with --emit=mlir its graph, with --emit=halide its kernels");
+  compileCmd->add_option("--target", compileArgs.target,
+                         "build a library for this target (see `netc targets`), with -o");
+  compileCmd->add_option("-o,--output", compileArgs.outDir,
+                         "write NAME.a, NAME.h (and NAME.weights) into this directory");
+  compileCmd->add_option("--name", compileArgs.name,
+                         "the library's C prefix (default: the network's name)");
+  compileCmd->add_option("--batch", compileArgs.batch, "the largest batch the library accepts")
+      ->check(CLI::Range(1, 65536));
+  compileCmd->add_option("--weights", compileArgs.weights,
+                         "a .nw weights file (default: initialised, see --init/--seed)");
+  compileCmd->add_option("--init", compileArgs.init, "initialiser without --weights: he, glorot, normal");
+  compileCmd->add_option("--seed", compileArgs.seed, "seed of the initialiser");
+  compileCmd->add_flag("--embed-weights", compileArgs.embedWeights,
+                       "link the weights into the library instead of writing NAME.weights");
+  compileCmd->add_flag("--json", compileArgs.json, "print what was built as one JSON object");
 
   RunArgs runArgs;
   auto *runCmd = app.add_subcommand("run", "run a forward pass; print the top-5 classes per image");
@@ -102,6 +117,8 @@ int main(int argc, char **argv) {
     c->add_flag("--no-cache", noCache,
                 "compile kernels in memory only: no kernel disk cache (also NETC_CACHE=off)");
 
+  auto *targetsCmd = app.add_subcommand("targets", "list the targets a library can be built for");
+
   bool clearCache = false;
   auto *cacheCmd = app.add_subcommand("cache", "show the kernel disk cache directory and size");
   cacheCmd->add_flag("--clear", clearCache, "delete every cached kernel library");
@@ -131,6 +148,8 @@ int main(int argc, char **argv) {
       disableKernelDiskCache();
     if (*cacheCmd)
       return cache(clearCache);
+    if (*targetsCmd)
+      return targets();
     if (*summaryCmd)
       return summary(summaryArgs, json);
     if (*checkCmd)

@@ -1,0 +1,286 @@
+#include "runtime/aot/AotLibrary.h"
+
+#include "compiler/halide/AotKernel.h"
+#include "compiler/halide/KernelCache.h"
+#include "runtime/Executor.h"
+#include "runtime/aot/AotTarget.h"
+#include "runtime/aot/CSource.h"
+#include "runtime/aot/LibraryLayout.h"
+#include "runtime/aot/WeightsBlob.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+
+namespace netc::aot {
+
+namespace fs = std::filesystem;
+namespace hl = netc::halide;
+
+namespace {
+
+std::string readFile(const fs::path &p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void writeText(const fs::path &p, const std::string &text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  if (!f.flush())
+    throw std::runtime_error("cannot write '" + p.string() + "'");
+}
+
+bool onPath(const std::string &exe) {
+  if (exe.find('/') != std::string::npos)
+    return fs::exists(exe);
+  const char *path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && fs::exists(fs::path(d) / exe))
+      return true;
+  return false;
+}
+
+// $NETC_CC, else clang-14 (any target), else cc (x86-64 only).
+std::string cCompiler(const Halide::Target &t) {
+  if (const char *cc = std::getenv("NETC_CC"); cc && *cc)
+    return cc;
+  if (onPath("clang-14"))
+    return "clang-14";
+  if (t.arch == Halide::Target::X86 && onPath("cc"))
+    return "cc";
+  throw std::runtime_error("no C compiler for target " + t.to_string() +
+                           ": install clang-14 (tools/setup.sh does) or set NETC_CC");
+}
+
+std::string quote(const std::string &s) {
+  std::string q = "'";
+  for (char c : s)
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+void runCompiler(const std::string &cmd, const fs::path &log) {
+  int rc = std::system((cmd + " > " + quote(log.string()) + " 2>&1").c_str());
+  if (rc != 0)
+    throw std::runtime_error("the C compiler failed (" + cmd + "):\n" + readFile(log));
+}
+
+// The C compiler's flags for the driver and the weights object.
+std::string cFlags(const Halide::Target &t, const std::string &cc) {
+  std::string f = " -c -O2 -fPIC -std=c99 -ffreestanding -Wall -Wextra";
+  if (cc.find("clang") != std::string::npos)
+    f += " --target=" + cTriple(t);
+  if (const char *w = std::getenv("NETC_AOT_WERROR"); w && *w == '1')
+    f += " -Werror";
+  return f;
+}
+
+// On the build machine's architecture the driver is also compiled against
+// Halide's own runtime headers, so a drifted declaration cannot pass.
+std::string halideHeaderCheck(const Halide::Target &t) {
+#ifdef NETC_HALIDE_INCLUDE_DIR
+  Halide::Target host = Halide::get_host_target();
+  if (t.arch != host.arch || t.bits != host.bits || !fs::exists(NETC_HALIDE_INCLUDE_DIR))
+    return "";
+  std::string inc = std::string(" -I") + quote(NETC_HALIDE_INCLUDE_DIR) + " -include HalideRuntime.h";
+  if (t.has_feature(Halide::Target::CUDA))
+    inc += " -include HalideRuntimeCuda.h";
+  return inc;
+#else
+  (void)t;
+  return "";
+#endif
+}
+
+LibraryLayout layoutOf(const runtime::ExecPlan &plan, const LibraryOptions &o,
+                       std::vector<std::shared_ptr<hl::DeferredKernel>> &kernels) {
+  LibraryLayout l;
+  l.name = o.name;
+  l.origin = o.origin;
+  l.target = o.target.to_string();
+  l.gpu = o.target.has_gpu_feature();
+  l.embedded = o.embedWeights;
+  l.batch = plan.batch;
+  l.arenaBytes = (plan.arenaBytes + 63) / 64 * 64;
+  l.weightFloats = static_cast<int64_t>((plan.weights.size() + 15) / 16 * 16);
+  l.inputOffset = plan.inputOffset;
+  l.outputOffset = plan.outputOffset;
+  l.inputShape = plan.inputShape;
+  l.outputShape = plan.outputShape;
+  l.outC = plan.outC, l.outH = plan.outH, l.outW = plan.outW;
+  std::map<std::string, std::string> fnOf;  // kernel key -> entry name
+  std::ostringstream signature;
+  signature << hl::DiskCache::stamp() << '|' << l.target << '|' << l.weightFloats;
+  for (const runtime::PlanStep &s : plan.steps) {
+    auto d = std::dynamic_pointer_cast<hl::DeferredKernel>(s.kernel);
+    if (!d)
+      throw std::logic_error("AOT plan holds a compiled kernel: " + s.kernel->key());
+    auto [it, fresh] = fnOf.emplace(d->key(), o.name + "_k" + std::to_string(fnOf.size()));
+    if (fresh) {
+      kernels.push_back(d);
+      l.kernels.push_back(it->second);
+    }
+    KernelCall call{it->second, static_cast<int>(l.args.size()), static_cast<int>(s.args.size()),
+                    s.name + "  " + s.what};
+    signature << '|' << d->key();
+    for (size_t a = 0; a < s.args.size(); ++a) {
+      const runtime::PlanBuffer &b = s.args[a];
+      signature << ';' << b.weight << ',' << b.offset;
+      if (b.act == plan.inputAct && a + 1 < s.args.size())
+        l.inputArgs.push_back(static_cast<int>(l.args.size()));
+      if (b.act == plan.outputAct && a + 1 == s.args.size())
+        l.outputArg = static_cast<int>(l.args.size());
+      l.args.push_back(b);
+    }
+    l.calls.push_back(call);
+  }
+  if (l.outputArg < 0)
+    throw std::runtime_error("the network's output is not computed by any kernel");
+  std::string sig = signature.str();
+  l.networkId = hl::fnv1a64(sig.data(), sig.size());
+  return l;
+}
+
+std::string weightsAssembly(const std::string &name, const fs::path &blob) {
+  std::ostringstream s;
+  s << "  .section .rodata." << name << "_weights,\"a\"\n"
+    << "  .balign 64\n"
+    << "  .globl " << name << "_weights_file\n"
+    << "  .hidden " << name << "_weights_file\n"
+    << name << "_weights_file:\n"
+    << "  .incbin \"" << blob.string() << "\"\n"
+    << "  .section .note.GNU-stack,\"\",%progbits\n";
+  return s.str();
+}
+
+// A temporary directory next to the outputs, removed on every exit path.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const fs::path &parent, const std::string &name) {
+    std::string tmpl = (parent / ("." + name + ".build-XXXXXX")).string();
+    if (!::mkdtemp(tmpl.data()))
+      throw std::runtime_error("cannot create a directory in '" + parent.string() + "'");
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+void moveInto(const fs::path &from, const fs::path &to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec)
+    throw std::runtime_error("cannot write '" + to.string() + "': " + ec.message());
+}
+
+}  // namespace
+
+void checkLibraryName(const std::string &name) {
+  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!ok)
+    throw std::runtime_error("library name '" + name +
+                             "' is not a C identifier (letters, digits, '_'; not starting with a "
+                             "digit): pass --name");
+}
+
+LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::NamedTensor> &params,
+                           const LibraryOptions &o) {
+  auto t0 = std::chrono::steady_clock::now();
+  checkLibraryName(o.name);
+  if (o.batch < 1)
+    throw std::runtime_error("--batch must be at least 1");
+  std::string cc = cCompiler(o.target);
+  cTriple(o.target);  // refuses architectures we cannot link C for
+
+  // Plan with kernels described, not compiled.
+  auto deferred = hl::KernelCache::deferred();
+  runtime::ExecPlan plan;
+  {
+    hl::KernelCache::Scope scope(*deferred);
+    runtime::ExecOptions eo;
+    eo.batch = o.batch;
+    eo.target = o.target;
+    eo.planOnly = true;
+    plan = runtime::Executor(module, params, eo).plan();
+  }
+  std::vector<std::shared_ptr<hl::DeferredKernel>> kernels;
+  LibraryLayout layout = layoutOf(plan, o, kernels);
+
+  fs::path out(o.outDir);
+  fs::create_directories(out);
+  TempDir tmp(out, o.name);
+  std::vector<std::string> objects;
+  Halide::Target kt = o.target.with_feature(Halide::Target::NoRuntime);
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    const hl::PipelineDef &def = kernels[k]->pipeline();
+    std::string obj = (tmp.path / (layout.kernels[k] + ".o")).string();
+    std::vector<Halide::Argument> args(def.inputs.begin(), def.inputs.end());
+    Halide::Pipeline(def.out).compile_to({{Halide::OutputFileType::object, obj}}, args,
+                                         layout.kernels[k], kt);
+    objects.push_back(obj);
+  }
+  std::string rt = (tmp.path / "halide_runtime.o").string();
+  Halide::compile_standalone_runtime(rt, o.target.without_feature(Halide::Target::NoRuntime));
+  objects.push_back(rt);
+
+  // Header, driver and weights.
+  writeText(tmp.path / (o.name + ".h"), headerSource(layout));
+  writeText(tmp.path / (o.name + ".c"), driverSource(layout));
+  std::vector<char> blob = weightsBlob(plan.weights, layout.networkId);
+  fs::path blobPath = tmp.path / (o.name + ".weights");
+  writeText(blobPath, std::string(blob.begin(), blob.end()));
+  std::string flags = cFlags(o.target, cc);
+  std::string driverObj = (tmp.path / (o.name + "_driver.o")).string();
+  runCompiler(cc + flags + halideHeaderCheck(o.target) + " -I" + quote(tmp.path.string()) + " " +
+                  quote((tmp.path / (o.name + ".c")).string()) + " -o " + quote(driverObj),
+              tmp.path / "cc.log");
+  objects.push_back(driverObj);
+  if (o.embedWeights) {
+    fs::path s = tmp.path / (o.name + "_weights.S");
+    writeText(s, weightsAssembly(o.name, blobPath));
+    std::string wobj = (tmp.path / (o.name + "_weights.o")).string();
+    if (cc.find("clang") == std::string::npos && o.target.arch != Halide::Target::X86)
+      throw std::runtime_error("--embed-weights for " + o.target.to_string() + " needs clang");
+    runCompiler(cc + cFlags(o.target, cc) + " " + quote(s.string()) + " -o " + quote(wobj),
+                tmp.path / "as.log");
+    objects.push_back(wobj);
+  }
+  fs::path lib = tmp.path / (o.name + ".a");
+  Halide::create_static_library(objects, o.target, lib.string());
+
+  LibraryResult r;
+  r.library = (out / (o.name + ".a")).string();
+  r.header = (out / (o.name + ".h")).string();
+  r.libraryBytes = static_cast<int64_t>(fs::file_size(lib));
+  r.workspaceBytes = layout.arenaBytes;
+  r.weightBytes = static_cast<int64_t>(blob.size());
+  r.kernels = kernels.size();
+  r.calls = layout.calls.size();
+  moveInto(lib, r.library);
+  moveInto(tmp.path / (o.name + ".h"), r.header);
+  if (!o.embedWeights) {
+    r.weights = (out / (o.name + ".weights")).string();
+    moveInto(blobPath, r.weights);
+  } else {
+    std::error_code ec;
+    fs::remove(out / (o.name + ".weights"), ec);  // a stale file would not match
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace netc::aot

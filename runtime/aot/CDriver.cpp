@@ -1,0 +1,364 @@
+// NAME.c: the driver of an AOT library. The plan is data (argument and call
+// tables); the code around it is the same for every network: load and
+// verify the weights, describe every buffer once in init, and in forward
+// point the activations at the caller's workspace and call the kernels.
+#include "runtime/aot/CSource.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace netc::aot {
+
+namespace {
+
+// The Halide 14 runtime ABI (HalideRuntime.h, HalideRuntimeCuda.h) and the
+// libc functions the driver uses, declared here: no headers but the
+// compiler's own. A host build also includes Halide's headers first (see
+// AotLibrary.cpp), so any mismatch with them is a compile error.
+const char *kPrelude = R"C(#include <stddef.h>
+#include <stdint.h>
+
+#ifndef HALIDE_HALIDERUNTIME_H
+struct halide_device_interface_t;
+struct halide_type_t { uint8_t code; uint8_t bits; uint16_t lanes; };
+struct halide_dimension_t { int32_t min, extent, stride; uint32_t flags; };
+typedef struct halide_buffer_t {
+  uint64_t device;
+  const struct halide_device_interface_t *device_interface;
+  uint8_t *host;
+  uint64_t flags;
+  struct halide_type_t type;
+  int32_t dimensions;
+  struct halide_dimension_t *dim;
+  void *padding;
+} halide_buffer_t;
+#endif
+#define NETC_HOST_DIRTY 1u
+#ifndef HALIDE_HALIDERUNTIME_H
+typedef void (*halide_error_handler_t)(void *, const char *);
+#endif
+extern halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
+
+extern void *calloc(size_t n, size_t size);
+extern void free(void *p);
+extern int posix_memalign(void **p, size_t alignment, size_t size);
+extern int open(const char *path, int flags, ...);
+extern long read(int fd, void *buf, size_t n);
+extern int close(int fd);
+extern long write(int fd, const void *buf, size_t n);
+)C";
+
+const char *kGpuPrelude = R"C(
+extern int halide_device_malloc(void *uc, struct halide_buffer_t *buf,
+                                const struct halide_device_interface_t *iface);
+extern int halide_device_free(void *uc, struct halide_buffer_t *buf);
+extern int halide_copy_to_device(void *uc, struct halide_buffer_t *buf,
+                                 const struct halide_device_interface_t *iface);
+extern int halide_copy_to_host(void *uc, struct halide_buffer_t *buf);
+extern const struct halide_device_interface_t *halide_cuda_device_interface(void);
+extern int halide_cuda_wrap_device_ptr(void *uc, struct halide_buffer_t *buf, uint64_t ptr);
+extern int halide_cuda_detach_device_ptr(void *uc, struct halide_buffer_t *buf);
+)C";
+
+// Everything below the tables. PFX_ stands for the network's prefix.
+const char *kBody = R"C(
+struct PFX_model {
+  halide_buffer_t buf[NUM_ARGS];
+  struct halide_dimension_t dim[NUM_ARGS][MAX_RANK];
+  void *argv[NUM_ARGS];
+  const float *weights; /* kernel layouts, 64-byte aligned */
+  void *owned;          /* what PFX_free releases besides the model */
+#if NETC_GPU
+  halide_buffer_t arena; /* the device workspace; activations are views of it */
+  struct halide_dimension_t arena_dim;
+  int arena_ready;
+#endif
+};
+
+size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
+
+const char *PFX_status_string(int status) {
+  switch (status) {
+  case 0: return "ok";
+  case 1: return "invalid argument (null pointer, misaligned workspace, or no weights given)";
+  case 2: return "weights file missing, corrupt, or written for another library";
+  case 3: return "out of memory";
+  case 4: return "a kernel failed (the Halide runtime printed the reason)";
+  case 5: return "batch out of range";
+  case 6: return "no usable GPU (the CUDA driver could not be loaded or has no device)";
+  default: return "unknown status";
+  }
+}
+
+static uint64_t netc_checksum(const uint64_t *w, uint64_t n) {
+  uint64_t h = 0xcbf29ce484222325ull, i;
+  for (i = 0; i < n; ++i)
+    h = (h ^ w[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* The 64-byte header of a .weights file: magic, network id, count, checksum. */
+static int netc_check_header(const unsigned char *h) {
+  static const char magic[8] = {'N', 'E', 'T', 'C', 'W', 'T', 'S', '1'};
+  const uint64_t *f = (const uint64_t *)(const void *)h;
+  int i;
+  for (i = 0; i < 8; ++i)
+    if (h[i] != (unsigned char)magic[i]) return 0;
+  return f[1] == NETWORK_ID && f[2] == (uint64_t)WEIGHT_FLOATS;
+}
+
+/* Halide's default handler aborts the process; a library returns a status
+ * instead: the message goes to stderr and the call returns NETC_ERR_KERNEL
+ * (or NETC_ERR_DEVICE). */
+static void netc_halide_error(void *uc, const char *msg) {
+  static const char prefix[] = "netc library: ";
+  size_t n = 0;
+  (void)uc;
+  while (msg[n]) ++n;
+  if (write(2, prefix, sizeof prefix - 1) < 0 || write(2, msg, n) < 0) return;
+  if (n == 0 || msg[n - 1] != '\n') (void)write(2, "\n", 1);
+}
+
+static int netc_read_all(int fd, void *dst, size_t n) {
+  char *p = (char *)dst;
+  while (n > 0) {
+    long got = read(fd, p, n);
+    if (got <= 0) return 0;
+    p += got;
+    n -= (size_t)got;
+  }
+  return 1;
+}
+
+static int netc_load_file(PFX_model *m, const char *path) {
+  union { unsigned char b[64]; uint64_t w[8]; } head;
+  void *data = 0;
+  int fd = open(path, 0 /* O_RDONLY */);
+  int ok;
+  if (fd < 0) return 2;
+  ok = netc_read_all(fd, head.b, 64) && netc_check_header(head.b);
+  if (ok && posix_memalign(&data, 64, (size_t)WEIGHT_FLOATS * 4 + 64) != 0) {
+    close(fd);
+    return 3;
+  }
+  ok = ok && netc_read_all(fd, data, (size_t)WEIGHT_FLOATS * 4);
+  close(fd);
+  ok = ok && netc_checksum((const uint64_t *)data, (uint64_t)WEIGHT_FLOATS / 2) == head.w[3];
+  if (!ok) {
+    free(data);
+    return 2;
+  }
+  m->weights = (const float *)data;
+  m->owned = data;
+  return 0;
+}
+
+static void netc_describe(PFX_model *m) {
+  int i, d;
+  for (i = 0; i < NUM_ARGS; ++i) {
+    halide_buffer_t *b = &m->buf[i];
+    int32_t stride = 1;
+    b->type.code = 2; /* float */
+    b->type.bits = 32;
+    b->type.lanes = 1;
+    b->dimensions = ARGS[i].rank;
+    b->dim = m->dim[i];
+    for (d = 0; d < ARGS[i].rank; ++d) {
+      b->dim[d].min = 0;
+      b->dim[d].extent = ARGS[i].extent[d];
+      b->dim[d].stride = stride;
+      b->dim[d].flags = 0;
+      stride *= ARGS[i].extent[d];
+    }
+    if (ARGS[i].weight) b->host = (uint8_t *)(uintptr_t)(m->weights + ARGS[i].offset);
+    m->argv[i] = b;
+  }
+}
+
+#if NETC_GPU
+/* One device allocation for the workspace; every activation argument views it.
+ * Weights are copied to the device once, here. */
+static int netc_gpu_init(PFX_model *m) {
+  const struct halide_device_interface_t *cuda = halide_cuda_device_interface();
+  int i;
+  m->arena.type.code = 2;
+  m->arena.type.bits = 32;
+  m->arena.type.lanes = 1;
+  m->arena.dimensions = 1;
+  m->arena.dim = &m->arena_dim;
+  m->arena_dim.extent = (int32_t)(WORKSPACE_BYTES / 4);
+  m->arena_dim.stride = 1;
+  if (halide_device_malloc(0, &m->arena, cuda) != 0) return 6;
+  m->arena_ready = 1;
+  for (i = 0; i < NUM_ARGS; ++i) {
+    if (ARGS[i].weight) {
+      m->buf[i].flags = NETC_HOST_DIRTY;
+      if (halide_copy_to_device(0, &m->buf[i], cuda) != 0) return 6;
+    } else if (halide_cuda_wrap_device_ptr(0, &m->buf[i],
+                                           m->arena.device + (uint64_t)ARGS[i].offset * 4) != 0) {
+      return 6;
+    }
+  }
+  return 0;
+}
+
+static void netc_gpu_free(PFX_model *m) {
+  int i;
+  for (i = 0; i < NUM_ARGS; ++i) {
+    if (!m->buf[i].device) continue;
+    if (ARGS[i].weight) halide_device_free(0, &m->buf[i]);
+    else halide_cuda_detach_device_ptr(0, &m->buf[i]);
+  }
+  if (m->arena_ready) halide_device_free(0, &m->arena);
+}
+#endif
+
+void PFX_free(PFX_model *m) {
+  if (!m) return;
+#if NETC_GPU
+  netc_gpu_free(m);
+#endif
+  free(m->owned);
+  free(m);
+}
+
+int PFX_init(PFX_model **out, const char *weights_path) {
+  PFX_model *m;
+  int status = 0;
+  if (!out) return 1;
+  *out = 0;
+  halide_set_error_handler(netc_halide_error);
+  m = (PFX_model *)calloc(1, sizeof *m);
+  if (!m) return 3;
+  if (weights_path) {
+    status = netc_load_file(m, weights_path);
+  } else {
+#if HAS_EMBEDDED
+    if (!netc_check_header(PFX_weights_file)) status = 2;
+    m->weights = (const float *)(const void *)(PFX_weights_file + 64);
+#else
+    status = 1;
+#endif
+  }
+  if (status == 0) netc_describe(m);
+#if NETC_GPU
+  if (status == 0) status = netc_gpu_init(m);
+#endif
+  if (status != 0) {
+    PFX_free(m);
+    return status;
+  }
+  *out = m;
+  return 0;
+}
+
+int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void *workspace) {
+  float *ws = (float *)workspace;
+  int i, k;
+  int64_t n, c, y, x;
+  if (!m || !input || !output || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
+  if (batch < 1 || batch > MAX_BATCH) return 5;
+  for (i = 0; i < NUM_ARGS; ++i) {
+    if (ARGS[i].weight) continue;
+    m->buf[i].host = (uint8_t *)(ws + ARGS[i].offset);
+    m->dim[i][ARGS[i].rank - 1].extent = batch;
+  }
+  { /* NCHW -> NHWC */
+    float *dst = ws + INPUT_OFFSET;
+    const int64_t C = INPUT_C, H = INPUT_H, W = INPUT_W;
+    for (n = 0; n < batch; ++n)
+      for (c = 0; c < C; ++c)
+        for (y = 0; y < H; ++y)
+          for (x = 0; x < W; ++x)
+            dst[((n * H + y) * W + x) * C + c] = input[((n * C + c) * H + y) * W + x];
+  }
+#if NETC_GPU
+  for (i = 0; i < (int)(sizeof INPUT_ARGS / sizeof INPUT_ARGS[0]); ++i)
+    m->buf[INPUT_ARGS[i]].flags = NETC_HOST_DIRTY;
+#endif
+  for (k = 0; k < NUM_CALLS; ++k)
+    if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
+#if NETC_GPU
+  if (halide_copy_to_host(0, &m->buf[OUTPUT_ARG]) != 0) return 4;
+#endif
+  { /* NHWC -> NCHW */
+    const float *src = ws + OUTPUT_OFFSET;
+    const int64_t C = OUT_C, H = OUT_H, W = OUT_W;
+    for (n = 0; n < batch; ++n)
+      for (c = 0; c < C; ++c)
+        for (y = 0; y < H; ++y)
+          for (x = 0; x < W; ++x)
+            output[((n * C + c) * H + y) * W + x] = src[((n * H + y) * W + x) * C + c];
+  }
+  return 0;
+}
+)C";
+
+std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+std::string driverSource(const LibraryLayout &l) {
+  std::ostringstream c;
+  size_t maxRank = 1;
+  for (const runtime::PlanBuffer &a : l.args)
+    maxRank = std::max(maxRank, a.dims.size());
+  c << "/* " << l.name << ".c: generated by netc from " << l.origin << " for " << l.target
+    << ". Do not edit. */\n"
+    << kPrelude;
+  if (l.gpu)
+    c << kGpuPrelude;
+  c << "\n#include \"" << l.name << ".h\"\n\n"
+    << "#define NETC_GPU " << (l.gpu ? 1 : 0) << "\n"
+    << "#define HAS_EMBEDDED " << (l.embedded ? 1 : 0) << "\n"
+    << "#define NUM_ARGS " << l.args.size() << "\n"
+    << "#define NUM_CALLS " << l.calls.size() << "\n"
+    << "#define MAX_RANK " << maxRank << "\n"
+    << "#define MAX_BATCH " << l.batch << "\n"
+    << "#define WORKSPACE_BYTES " << l.arenaBytes << "ull\n"
+    << "#define WEIGHT_FLOATS " << l.weightFloats << "ll\n"
+    << "#define NETWORK_ID 0x" << std::hex << l.networkId << std::dec << "ull\n"
+    << "#define INPUT_OFFSET " << l.inputOffset << "\n"
+    << "#define OUTPUT_OFFSET " << l.outputOffset << "\n"
+    << "#define INPUT_C " << l.inputShape[0] << "\n#define INPUT_H " << l.inputShape[1]
+    << "\n#define INPUT_W " << l.inputShape[2] << "\n"
+    << "#define OUT_C " << l.outC << "\n#define OUT_H " << l.outH << "\n#define OUT_W " << l.outW
+    << "\n#define OUTPUT_ARG " << l.outputArg << "\n\n";
+  if (l.embedded)
+    c << "/* The .weights file, linked in from " << l.name << "_weights.o. */\n"
+      << "extern const unsigned char " << l.name << "_weights_file[];\n\n";
+  for (const std::string &k : l.kernels)
+    c << "extern int " << k << "_argv(void **args);\n";
+  c << "\n/* Every kernel argument: offset in floats (workspace, or weights when\n"
+    << " * weight = 1), rank, extents innermost first (an activation's last extent\n"
+    << " * is the batch and is set per call). */\n"
+    << "static const struct { int64_t offset; int32_t weight, rank; int32_t extent["
+    << maxRank << "]; } ARGS[NUM_ARGS] = {\n";
+  for (const runtime::PlanBuffer &a : l.args) {
+    c << "  {" << a.offset << ", " << (a.weight ? 1 : 0) << ", " << a.dims.size() << ", {";
+    for (size_t d = 0; d < a.dims.size(); ++d)
+      c << (d ? ", " : "") << a.dims[d];
+    c << "}},\n";
+  }
+  c << "};\n\n/* The calls, in order: kernel, first argument, argument count. */\n"
+    << "static const struct { int (*fn)(void **); int first, count; } CALLS[NUM_CALLS] = {\n";
+  for (const KernelCall &k : l.calls)
+    c << "  {" << k.fn << "_argv, " << k.firstArg << ", " << k.numArgs << "}, /* " << k.comment
+      << " */\n";
+  c << "};\n";
+  if (l.gpu) {
+    c << "\n/* Arguments that read the network input (set host-dirty per call). */\n"
+      << "static const int INPUT_ARGS[] = {";
+    for (size_t i = 0; i < l.inputArgs.size(); ++i)
+      c << (i ? ", " : "") << l.inputArgs[i];
+    c << "};\n";
+  }
+  c << replaceAll(kBody, "PFX_", l.name + "_");
+  return c.str();
+}
+
+}  // namespace netc::aot
