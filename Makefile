@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, run the main job
 #   make test   install what is missing, build, run every test
 # Other targets: build, fuzz (libFuzzer on the parser), asan (tests under
-# ASan/UBSan), clean.
+# ASan/UBSan), install, clean.
 
 BUILD        ?= build
 BUILD_TYPE   ?= Release
@@ -56,6 +56,16 @@ asan: setup
 	@cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNETC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS)
+
+# Install netc, its runtime libraries and headers, the CMake package
+# (lib/cmake/netc) and netc.pc under $(PREFIX); DESTDIR stages the tree
+# (make install PREFIX=/usr DESTDIR=/tmp/pkg). Builds only what is installed.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: configure
+	@cmake --build $(BUILD) --target netc netc_runtime_libs -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz $(BUILD)-asan
