@@ -41,7 +41,8 @@ void Trainer::Impl::planArena() {
   for (const BnUpdate &u : bnUpdates)
     touch(u.stats, end);
   plan = planMemory(lives);
-  arena = alignedFloats(static_cast<size_t>(plan.arenaBytes / 4 + 16));
+  if (!opts.planOnly)
+    arena = alignedFloats(static_cast<size_t>(plan.arenaBytes / 4 + 16));
   for (size_t v = 0; v < vals.size(); ++v)
     vals[v].offset = plan.offsets[root(static_cast<int>(v))] / 4 + vals[v].shift;
 }
@@ -69,6 +70,10 @@ void Trainer::Impl::placeParams() {
 }
 
 void Trainer::Impl::makeBuffers() {
+  const auto &x = shapeOf(input);
+  inShape = {opts.batch, x[1], x[2], x[3]};
+  if (opts.planOnly)
+    return;
   for (Step &s : steps) {
     for (const Arg &a : s.in)
       s.inBufs.push_back(buffer(a));
@@ -80,8 +85,6 @@ void Trainer::Impl::makeBuffers() {
       s.args.push_back(s.outBufs[0].raw_buffer());
     }
   }
-  const auto &x = shapeOf(input);
-  inShape = {opts.batch, x[1], x[2], x[3]};
 }
 
 void Trainer::Impl::fillMask(Step &s, uint64_t stepIndex, size_t k) {
@@ -169,6 +172,8 @@ Trainer::~Trainer() {
 
 double Trainer::step(const float *images, const int32_t *labels, uint64_t stepIndex) {
   Impl &m = *impl_;
+  if (m.opts.planOnly)
+    throw std::logic_error("Trainer::step on a plan-only trainer");
   const auto &s = m.inShape;
   nchwToNhwc(images, m.arena.get() + m.vals[m.input].offset, s[0], s[1], s[2], s[3]);
   int k = classes();
@@ -244,6 +249,54 @@ std::vector<NamedTensor> Trainer::parameters() const {
 
 const std::vector<int64_t> &Trainer::inputShape() const { return impl_->inShape; }
 int64_t Trainer::arenaBytes() const { return impl_->plan.arenaBytes; }
+
+TrainPlan Trainer::plan() const {
+  const Impl &m = *impl_;
+  TrainPlan p;
+  p.batch = m.opts.batch;
+  p.arenaBytes = m.plan.arenaBytes;
+  p.classes = classes();
+  p.inputOffset = m.vals[m.input].offset;
+  p.lossOffset = m.vals[m.loss].offset;
+  p.logitsOffset = m.vals[m.logits].offset;
+  p.inputShape.assign(m.inShape.begin() + 1, m.inShape.end());
+  const float *base = m.paramBlock.get();
+  auto arg = [&](const Arg &a) {
+    TrainPlanArg t;
+    t.dims = a.dims;
+    if (a.labels)
+      t.kind = TrainPlanArg::Kind::Labels;
+    else if (a.param)
+      t.kind = TrainPlanArg::Kind::Param, t.offset = a.param->ptr - base;
+    else
+      t.offset = m.vals[a.val].offset;
+    return t;
+  };
+  for (const Step &s : m.steps) {
+    TrainPlanStep ps{s.name, s.what, s.fwd, s.train, {}, {}};
+    for (const Arg &a : s.in)
+      ps.in.push_back(arg(a));
+    for (const Arg &a : s.out)
+      ps.out.push_back(arg(a));
+    p.dropout = p.dropout || s.dropoutMask >= 0;
+    p.steps.push_back(std::move(ps));
+  }
+  int64_t end = 0;
+  for (const Param &q : m.params) {
+    static const char *layouts[] = {"plain", "hwio", "fc-nhwc"};
+    TrainPlanParam t{q.name, layouts[static_cast<int>(q.layout)], q.shape, q.ptr - base, q.count,
+                     q.grad >= 0 ? m.vals[q.grad].offset : -1};
+    end = std::max(end, t.offset + (q.count + 15) / 16 * 16);
+    p.params.push_back(std::move(t));
+  }
+  p.block.assign(base, base + end);
+  for (const BnUpdate &u : m.bnUpdates) {
+    int64_t c = u.mean->count, st = m.vals[u.stats].offset;
+    p.statCopies.push_back({st + nb::kBnRunMean * c, u.mean->ptr - base, c});
+    p.statCopies.push_back({st + nb::kBnRunVar * c, u.var->ptr - base, c});
+  }
+  return p;
+}
 
 std::vector<std::string> Trainer::describeSteps() const {
   std::vector<std::string> out;

@@ -22,12 +22,63 @@
 #include <string>
 #include <vector>
 
+namespace netc::halide {
+class Kernel;
+}
+namespace netc::schedules::backward {
+class TrainKernel;
+}
+
 namespace netc::runtime {
 
 struct TrainerOptions {
   int batch = 128;
   Halide::Target target = Halide::get_host_target();
   uint64_t seed = 0; ///< dropout masks derive from (seed, step index)
+  /// Plan only (for an ahead-of-time library): no arena, no buffers; step()
+  /// must not be called. Pair with deferred kernel caches.
+  bool planOnly = false;
+};
+
+/// A kernel argument of the training step: an arena slot, a slice of the
+/// parameter block, or the int32 labels. Offsets count floats.
+struct TrainPlanArg {
+  enum class Kind { Arena, Param, Labels } kind = Kind::Arena;
+  int64_t offset = 0;
+  std::vector<int> dims; // innermost first
+};
+
+struct TrainPlanStep {
+  std::string name, what;
+  std::shared_ptr<netc::halide::Kernel> fwd;                    // or
+  std::shared_ptr<netc::schedules::backward::TrainKernel> train;
+  std::vector<TrainPlanArg> in, out;
+};
+
+struct TrainPlanParam {
+  std::string name, layout; // layout: "plain", "hwio" (conv OIHW as HWIO), "fc-nhwc"
+  std::vector<int64_t> shape; // PyTorch's
+  int64_t offset = 0, count = 0; // in the parameter block
+  int64_t grad = -1;              // its gradient's arena offset; -1: not trained (BN statistics)
+};
+
+/// After a finite step, BN running statistics are copied from the arena
+/// (src) to the parameter block (dst).
+struct TrainPlanCopy {
+  int64_t src = 0, dst = 0, count = 0;
+};
+
+/// What an ahead-of-time training library needs to replay step().
+struct TrainPlan {
+  std::vector<TrainPlanStep> steps;
+  std::vector<TrainPlanParam> params;
+  std::vector<TrainPlanCopy> statCopies;
+  std::vector<float> block; // every parameter, 64-byte aligned each
+  int64_t arenaBytes = 0;
+  int batch = 0, classes = 0;
+  int64_t inputOffset = 0, lossOffset = 0, logitsOffset = 0;
+  std::vector<int64_t> inputShape; // [c, h, w]
+  bool dropout = false;            // needs a mask source per step
 };
 
 class Trainer {
@@ -80,6 +131,8 @@ public:
   int64_t arenaBytes() const;
   /// One line per kernel: "stage1.1.conv1  conv2d_grad_input 3x3/1 +add +relu_mask".
   std::vector<std::string> describeSteps() const;
+  /// The step's kernels, arena plan and parameters, for runtime/aot.
+  TrainPlan plan() const;
 
   struct Impl;
 

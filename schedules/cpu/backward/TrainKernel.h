@@ -19,8 +19,10 @@ namespace netc::schedules::backward {
 
 class TrainKernel {
  public:
+  // Compiles (JIT) unless `compile` is false: then the kernel only keeps
+  // its scheduled algorithm, for an ahead-of-time library (runtime/aot).
   TrainKernel(std::string key, const netc::halide::backward::TrainAlgo &scheduled,
-              const Halide::Target &target);
+              const Halide::Target &target, bool compile = true);
   TrainKernel(const TrainKernel &) = delete;
   TrainKernel &operator=(const TrainKernel &) = delete;
 
@@ -32,11 +34,15 @@ class TrainKernel {
            const std::vector<float> &scalars = {});
 
   const std::string &key() const { return key_; }
+  const netc::halide::backward::TrainAlgo &algo() const { return algo_; }
+  bool compiled() const { return compiled_; }
   size_t numInputs() const { return inputs_.size(); }
   size_t numOutputs() const { return numOutputs_; }
 
  private:
   std::string key_;
+  netc::halide::backward::TrainAlgo algo_;
+  bool compiled_;
   Halide::Pipeline pipeline_;
   std::vector<Halide::ImageParam> inputs_;
   std::vector<Halide::Param<float>> scalars_;
@@ -55,5 +61,19 @@ TrainKernelPtr cachedTrainKernel(const std::string &key, const Halide::Target &t
 
 // Number of kernels compiled so far (tests check the cache dedupes).
 size_t trainKernelCompiles();
+
+// While alive, cachedTrainKernel on this thread compiles nothing: it
+// returns uncompiled kernels (deduplicated by key within the scope), as
+// KernelCache::deferred() does for the forward kernels.
+class DeferTrainKernels {
+ public:
+  DeferTrainKernels();
+  ~DeferTrainKernels();
+  DeferTrainKernels(const DeferTrainKernels &) = delete;
+  DeferTrainKernels &operator=(const DeferTrainKernels &) = delete;
+
+ private:
+  void *previous_;
+};
 
 }  // namespace netc::schedules::backward
