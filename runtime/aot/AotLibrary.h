@@ -43,6 +43,19 @@ struct LibraryResult {
 LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::NamedTensor> &params,
                            const LibraryOptions &opts);
 
+struct TrainLibraryOptions {
+  LibraryOptions lib;  // lib.batch is the (fixed) training batch
+  double lr = 0.1, momentum = 0.9, weightDecay = 1e-4;  // the recipe's defaults
+};
+
+/// `netc compile --train --target T -o DIR`: one training step (forward,
+/// loss, backward, BN statistics, SGD with momentum and weight decay) as
+/// DIR/NAME.a + NAME.h (+ NAME.weights), `module` after the "train" stage.
+/// CPU targets only; networks with dropout are refused.
+LibraryResult buildTrainLibrary(mlir::ModuleOp module,
+                                const std::vector<runtime::NamedTensor> &params,
+                                const TrainLibraryOptions &opts);
+
 /// Throws unless `name` is a C identifier (the library's prefix).
 void checkLibraryName(const std::string &name);
 

@@ -61,23 +61,8 @@ extern int halide_cuda_detach_device_ptr(void *uc, struct halide_buffer_t *buf);
 )C";
 
 // Everything below the tables. PFX_ stands for the network's prefix.
-const char *kBody = R"C(
-struct PFX_model {
-  halide_buffer_t buf[NUM_ARGS];
-  struct halide_dimension_t dim[NUM_ARGS][MAX_RANK];
-  void *argv[NUM_ARGS];
-  const float *weights; /* kernel layouts, 64-byte aligned */
-  void *owned;          /* what PFX_free releases besides the model */
-#if NETC_GPU
-  halide_buffer_t arena; /* the device workspace; activations are views of it */
-  struct halide_dimension_t arena_dim;
-  int arena_ready;
-#endif
-};
-
-size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
-
-const char *PFX_status_string(int status) {
+const char *kCommon = R"C(
+static const char *netc_status_text(int status) {
   switch (status) {
   case 0: return "ok";
   case 1: return "invalid argument (null pointer, misaligned workspace, or no weights given)";
@@ -86,6 +71,7 @@ const char *PFX_status_string(int status) {
   case 4: return "a kernel failed (the Halide runtime printed the reason)";
   case 5: return "batch out of range";
   case 6: return "no usable GPU (the CUDA driver could not be loaded or has no device)";
+  case 7: return "the loss is not finite (NaN or Inf): nothing was updated";
   default: return "unknown status";
   }
 }
@@ -130,7 +116,8 @@ static int netc_read_all(int fd, void *dst, size_t n) {
   return 1;
 }
 
-static int netc_load_file(PFX_model *m, const char *path) {
+/* Reads and verifies a .weights file into 64-byte aligned memory (*out). */
+static int netc_read_weights(const char *path, void **out) {
   union { unsigned char b[64]; uint64_t w[8]; } head;
   void *data = 0;
   int fd = open(path, 0 /* O_RDONLY */);
@@ -148,6 +135,34 @@ static int netc_load_file(PFX_model *m, const char *path) {
     free(data);
     return 2;
   }
+  *out = data;
+  return 0;
+}
+
+)C";
+
+const char *kBody = R"C(
+struct PFX_model {
+  halide_buffer_t buf[NUM_ARGS];
+  struct halide_dimension_t dim[NUM_ARGS][MAX_RANK];
+  void *argv[NUM_ARGS];
+  const float *weights; /* kernel layouts, 64-byte aligned */
+  void *owned;          /* what PFX_free releases besides the model */
+#if NETC_GPU
+  halide_buffer_t arena; /* the device workspace; activations are views of it */
+  struct halide_dimension_t arena_dim;
+  int arena_ready;
+#endif
+};
+
+size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
+
+const char *PFX_status_string(int status) { return netc_status_text(status); }
+
+static int netc_load_file(PFX_model *m, const char *path) {
+  void *data = 0;
+  int status = netc_read_weights(path, &data);
+  if (status != 0) return status;
   m->weights = (const float *)data;
   m->owned = data;
   return 0;
@@ -302,6 +317,10 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
 
 }  // namespace
 
+std::string driverPreludeSource(bool gpu) { return std::string(kPrelude) + (gpu ? kGpuPrelude : ""); }
+
+std::string driverCommonSource() { return kCommon; }
+
 std::string driverSource(const LibraryLayout &l) {
   std::ostringstream c;
   size_t maxRank = 1;
@@ -357,7 +376,7 @@ std::string driverSource(const LibraryLayout &l) {
       c << (i ? ", " : "") << l.inputArgs[i];
     c << "};\n";
   }
-  c << replaceAll(kBody, "PFX_", l.name + "_");
+  c << kCommon << replaceAll(kBody, "PFX_", l.name + "_");
   return c.str();
 }
 

@@ -16,6 +16,25 @@ std::string upper(std::string s) {
 
 }  // namespace
 
+std::string statusEnumSource() {
+  std::ostringstream h;
+  h << "#ifndef NETC_STATUS_DEFINED\n#define NETC_STATUS_DEFINED\n"
+    << "enum {\n"
+    << "  NETC_OK = 0,\n"
+    << "  NETC_ERR_ARGUMENT = 1, /* a null pointer, a misaligned workspace, no weights given */\n"
+    << "  NETC_ERR_WEIGHTS = 2,  /* the weights file is missing, corrupt or for another library */\n"
+    << "  NETC_ERR_MEMORY = 3,   /* out of host or device memory in init */\n"
+    << "  NETC_ERR_KERNEL = 4,   /* a kernel failed; the reason went to stderr (init installs a\n"
+    << "                            Halide error handler that prints instead of aborting) */\n"
+    << "  NETC_ERR_BATCH = 5,    /* batch < 1 or > the compiled maximum */\n"
+    << "  NETC_ERR_DEVICE = 6,   /* CUDA library: no driver or no GPU, or device memory ran out */\n"
+    << "  NETC_ERR_NONFINITE = 7 /* training: the loss is NaN or Inf; nothing was updated */\n"
+    << "};\n#endif\n\n";
+  return h.str();
+}
+
+std::string upperName(const std::string &name) { return upper(name); }
+
 std::string headerSource(const LibraryLayout &l) {
   const std::string n = l.name, N = upper(l.name);
   const std::string guard = N + "_NETC_H";
@@ -48,17 +67,7 @@ std::string headerSource(const LibraryLayout &l) {
     << "#define " << N << "_HAS_EMBEDDED_WEIGHTS " << (l.embedded ? 1 : 0) << "\n"
     << "#define " << N << "_NETWORK_ID 0x" << std::hex << l.networkId << std::dec << "ull\n"
     << "#define " << N << "_GPU " << (l.gpu ? 1 : 0) << "\n\n"
-    << "#ifndef NETC_STATUS_DEFINED\n#define NETC_STATUS_DEFINED\n"
-    << "enum {\n"
-    << "  NETC_OK = 0,\n"
-    << "  NETC_ERR_ARGUMENT = 1, /* a null pointer, a misaligned workspace, no weights given */\n"
-    << "  NETC_ERR_WEIGHTS = 2,  /* the weights file is missing, corrupt or for another library */\n"
-    << "  NETC_ERR_MEMORY = 3,   /* out of host or device memory in init */\n"
-    << "  NETC_ERR_KERNEL = 4,   /* a kernel failed; the reason went to stderr (init installs a\n"
-    << "                            Halide error handler that prints instead of aborting) */\n"
-    << "  NETC_ERR_BATCH = 5,    /* batch < 1 or > the compiled maximum */\n"
-    << "  NETC_ERR_DEVICE = 6    /* CUDA library: no driver or no GPU, or device memory ran out */\n"
-    << "};\n#endif\n\n"
+    << statusEnumSource()
     << "typedef struct " << n << "_model " << n << "_model;\n\n"
     << "/* Loads the weights (weights_path = the .weights file netc wrote, or NULL for\n"
     << " * the weights embedded with --embed-weights) and prepares every kernel\n"

@@ -15,4 +15,17 @@ namespace netc::aot {
 std::string headerSource(const LibraryLayout &l);
 std::string driverSource(const LibraryLayout &l);
 
+// The training library (CTrainSource.cpp): NAME_train_step and parameter access.
+std::string trainHeaderSource(const TrainLayout &l);
+std::string trainDriverSource(const TrainLayout &l);
+
+// Shared pieces: the status enum and the driver's prelude (declarations,
+// weights loading and checking, Halide error handler).
+std::string statusEnumSource();
+std::string driverPreludeSource(bool gpu);
+/// After the macros NETWORK_ID and WEIGHT_FLOATS: status texts, checksum,
+/// .weights reading, the Halide error handler.
+std::string driverCommonSource();
+std::string upperName(const std::string &name);
+
 }  // namespace netc::aot

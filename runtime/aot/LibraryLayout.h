@@ -4,6 +4,7 @@
 #pragma once
 
 #include "runtime/Executor.h"
+#include "runtime/Trainer.h"
 
 #include <cstdint>
 #include <string>
@@ -34,6 +35,32 @@ struct LibraryLayout {
   int64_t outC = 1, outH = 1, outW = 1;          // NHWC -> NCHW copy of the output
   std::vector<int> inputArgs;  // arguments that read the network input
   int outputArg = -1;          // the argument the output is written through
+};
+
+}  // namespace netc::aot
+
+namespace netc::aot {
+
+/// The training library's tables (TrainLibrary.cpp -> CTrainSource.cpp).
+struct TrainLayout {
+  std::string name, origin, target;
+  bool embedded = false;
+  int batch = 0, classes = 0;
+  uint64_t networkId = 0;
+  int64_t arenaBytes = 0, blockFloats = 0;
+  struct Arg {
+    int kind = 0;  // 0 arena, 1 parameter block, 2 labels (int32)
+    int64_t offset = 0;
+    std::vector<int> dims;
+  };
+  std::vector<Arg> args;
+  std::vector<KernelCall> calls;
+  std::vector<std::string> kernels;
+  int64_t inputOffset = 0, lossOffset = 0, logitsOffset = 0;
+  std::vector<int64_t> inputShape;
+  std::vector<runtime::TrainPlanParam> params;
+  std::vector<runtime::TrainPlanCopy> copies;
+  double lr = 0.1, momentum = 0.9, weightDecay = 1e-4;  // the recipe's, for the header
 };
 
 }  // namespace netc::aot

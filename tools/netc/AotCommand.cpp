@@ -39,8 +39,6 @@ int compileLibrary(const CompileArgs &a) {
   if (a.target.empty())
     throw std::runtime_error("name the library's target with --target (e.g. --target x86-64-avx2; "
                              "`netc targets` lists them; --target host for this machine only)");
-  if (a.train)
-    throw std::runtime_error("--train libraries are not supported yet: compile the forward pass");
   if (a.emit != "fused")
     throw std::runtime_error("--emit prints a stage; it does not combine with -o/--target");
   aot::LibraryOptions o;
@@ -50,18 +48,29 @@ int compileLibrary(const CompileArgs &a) {
   aot::checkLibraryName(o.name);
   o.outDir = a.outDir;
   o.origin = a.net.file;
-  o.batch = a.batch;
+  o.batch = a.batch > 0 ? a.batch : a.train ? static_cast<int>(n.network.train.batch) : 1;
   o.embedWeights = a.embedWeights;
   auto params = weightsFor(n, a.weights, a.init, a.seed);
   mlir::MLIRContext ctx;
-  auto m = compiler::compileNetwork(ctx, n.network, "fused");
-  aot::LibraryResult r = aot::buildLibrary(*m, params, o);
+  auto m = compiler::compileNetwork(ctx, n.network, a.train ? "train" : "fused");
+  aot::LibraryResult r;
+  if (a.train) {
+    aot::TrainLibraryOptions t;
+    t.lib = o;
+    t.lr = n.network.train.lr;
+    t.momentum = n.network.train.momentum;
+    t.weightDecay = n.network.train.weightDecay;
+    r = aot::buildTrainLibrary(*m, params, t);
+  } else {
+    r = aot::buildLibrary(*m, params, o);
+  }
   if (a.json) {
     nlohmann::ordered_json j;
     j["library"] = r.library;
     j["header"] = r.header;
     j["weights"] = r.weights;
     j["target"] = o.target.to_string();
+    j["train"] = a.train;
     j["batch"] = o.batch;
     j["kernels"] = r.kernels;
     j["calls"] = r.calls;
@@ -78,8 +87,9 @@ int compileLibrary(const CompileArgs &a) {
   if (!r.weights.empty())
     std::printf("wrote %s (%.1f MiB; pass its path to %s_init)\n", r.weights.c_str(),
                 r.weightBytes / 1048576.0, o.name.c_str());
-  std::printf("target %s, batch <= %d, workspace %.1f MiB, %.1f s\n", o.target.to_string().c_str(),
-              o.batch, r.workspaceBytes / 1048576.0, r.seconds);
+  std::printf("target %s, %s %d, workspace %.1f MiB, %.1f s\n", o.target.to_string().c_str(),
+              a.train ? "training step, batch" : "batch <=", o.batch, r.workspaceBytes / 1048576.0,
+              r.seconds);
   return 0;
 }
 

@@ -21,7 +21,7 @@ struct CompileArgs {
   bool train = false;         // --emit=mlir: the "train" stage
   // A library (AotCommand.cpp): -o DIR with --target.
   std::string target, outDir, name, weights, init = "he";
-  int batch = 1;
+  int batch = 0; // 0: 1 for inference, the recipe's batch with --train
   unsigned long long seed = 1;
   bool embedWeights = false, json = false;
 };

@@ -40,14 +40,15 @@ int main(int argc, char **argv) {
   compileCmd->add_option("--emit", compileArgs.emit, "stop after a stage and print it")
       ->check(CLI::IsMember({"ast", "mlir", "fused", "halide"}));
   compileCmd->add_flag("--train", compileArgs.train,
-                       "the training step (forward, loss, gradients): with --emit=mlir its graph, with --emit=halide its kernels");
+                       "the training step (forward, loss, gradients): with --emit=mlir its graph, with --emit=halide its kernels, with -o a library");
   compileCmd->add_option("--target", compileArgs.target,
                          "build a library for this target (see `netc targets`), with -o");
   compileCmd->add_option("-o,--output", compileArgs.outDir,
                          "write NAME.a, NAME.h (and NAME.weights) into this directory");
   compileCmd->add_option("--name", compileArgs.name,
                          "the library's C prefix (default: the network's name)");
-  compileCmd->add_option("--batch", compileArgs.batch, "the largest batch the library accepts")
+  compileCmd->add_option("--batch", compileArgs.batch,
+                         "the largest batch the library accepts (--train: the batch of every step; default: the recipe's)")
       ->check(CLI::Range(1, 65536));
   compileCmd->add_option("--weights", compileArgs.weights,
                          "a .nw weights file (default: initialised, see --init/--seed)");

@@ -1,0 +1,170 @@
+// `netc compile --train --target T -o DIR`: the Trainer's step, planned with
+// deferred kernels (forward and training), compiled into a static library
+// whose driver also does the SGD update and the BN running statistics.
+#include "runtime/aot/AotLibrary.h"
+
+#include "compiler/halide/AotKernel.h"
+#include "compiler/halide/KernelCache.h"
+#include "runtime/Trainer.h"
+#include "runtime/aot/AotTarget.h"
+#include "runtime/aot/CSource.h"
+#include "runtime/aot/LibraryLayout.h"
+#include "runtime/aot/Toolchain.h"
+#include "runtime/aot/WeightsBlob.h"
+#include "schedules/cpu/backward/TrainKernel.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace netc::aot {
+
+namespace fs = std::filesystem;
+namespace hl = netc::halide;
+namespace sb = netc::schedules::backward;
+
+namespace {
+
+struct Pipelines {
+  std::vector<Halide::Pipeline> pipelines;
+  std::vector<std::vector<Halide::Argument>> args;
+};
+
+TrainLayout trainLayoutOf(const runtime::TrainPlan &plan, const TrainLibraryOptions &o,
+                          Pipelines &out) {
+  TrainLayout l;
+  l.name = o.lib.name;
+  l.origin = o.lib.origin;
+  l.target = o.lib.target.to_string();
+  l.embedded = o.lib.embedWeights;
+  l.batch = plan.batch;
+  l.classes = plan.classes;
+  l.arenaBytes = (plan.arenaBytes + 63) / 64 * 64;
+  l.blockFloats = static_cast<int64_t>((plan.block.size() + 15) / 16 * 16);
+  l.inputOffset = plan.inputOffset;
+  l.lossOffset = plan.lossOffset;
+  l.logitsOffset = plan.logitsOffset;
+  l.inputShape = plan.inputShape;
+  l.params = plan.params;
+  l.copies = plan.statCopies;
+  l.lr = o.lr, l.momentum = o.momentum, l.weightDecay = o.weightDecay;
+  std::map<std::string, std::string> fnOf;
+  std::ostringstream signature;
+  signature << hl::DiskCache::stamp() << "|train|" << l.target << '|' << l.blockFloats;
+  for (const runtime::TrainPlanStep &s : plan.steps) {
+    std::string key = s.fwd ? s.fwd->key() : s.train->key();
+    auto [it, fresh] = fnOf.emplace(key, l.name + "_k" + std::to_string(fnOf.size()));
+    if (fresh) {
+      l.kernels.push_back(it->second);
+      if (s.fwd) {
+        auto d = std::dynamic_pointer_cast<hl::DeferredKernel>(s.fwd);
+        if (!d)
+          throw std::logic_error("AOT plan holds a compiled kernel: " + key);
+        out.pipelines.emplace_back(d->pipeline().out);
+        out.args.emplace_back(d->pipeline().inputs.begin(), d->pipeline().inputs.end());
+      } else {
+        if (s.train->compiled() || !s.train->algo().scalars.empty())
+          throw std::logic_error("AOT train plan: unexpected kernel " + key);
+        out.pipelines.emplace_back(s.train->algo().outs);
+        out.args.emplace_back(s.train->algo().inputs.begin(), s.train->algo().inputs.end());
+      }
+    }
+    KernelCall call{it->second, static_cast<int>(l.args.size()),
+                    static_cast<int>(s.in.size() + s.out.size()), s.name + "  " + s.what};
+    signature << '|' << key;
+    for (const auto *group : {&s.in, &s.out})
+      for (const runtime::TrainPlanArg &a : *group) {
+        TrainLayout::Arg t{static_cast<int>(a.kind), a.offset, a.dims};
+        signature << ';' << t.kind << ',' << t.offset;
+        l.args.push_back(t);
+      }
+    l.calls.push_back(call);
+  }
+  std::string sig = signature.str();
+  l.networkId = hl::fnv1a64(sig.data(), sig.size());
+  return l;
+}
+
+}  // namespace
+
+LibraryResult buildTrainLibrary(mlir::ModuleOp module,
+                                const std::vector<runtime::NamedTensor> &params,
+                                const TrainLibraryOptions &o) {
+  auto t0 = std::chrono::steady_clock::now();
+  const LibraryOptions &lo = o.lib;
+  checkLibraryName(lo.name);
+  if (lo.target.has_gpu_feature())
+    throw std::runtime_error("--train libraries run on the CPU for now: pick a CPU target");
+  if (lo.batch < 2)
+    throw std::runtime_error("--train needs a batch of at least 2 (batch norm statistics)");
+  std::string cc = cCompiler(lo.target);
+  cTriple(lo.target);
+
+  auto deferred = hl::KernelCache::deferred();
+  runtime::TrainPlan plan;
+  {
+    hl::KernelCache::Scope scope(*deferred);
+    sb::DeferTrainKernels deferTrain;
+    runtime::TrainerOptions to;
+    to.batch = lo.batch;
+    to.target = lo.target;
+    to.planOnly = true;
+    plan = runtime::Trainer(module, params, to).plan();
+  }
+  if (plan.dropout)
+    throw std::runtime_error("--train libraries do not support dropout yet (the masks are drawn "
+                             "by the runtime): compile the network without dropout");
+  Pipelines pl;
+  TrainLayout layout = trainLayoutOf(plan, o, pl);
+
+  fs::path out(lo.outDir);
+  fs::create_directories(out);
+  TempDir tmp(out, lo.name);
+  std::vector<std::string> objects =
+      compileKernelObjects(pl.pipelines, pl.args, layout.kernels, lo.target, tmp.path);
+  writeText(tmp.path / (lo.name + ".h"), trainHeaderSource(layout));
+  writeText(tmp.path / (lo.name + ".c"), trainDriverSource(layout));
+  std::vector<char> blob = weightsBlob(plan.block, layout.networkId);
+  fs::path blobPath = tmp.path / (lo.name + ".weights");
+  writeText(blobPath, std::string(blob.begin(), blob.end()));
+  std::string driverObj = (tmp.path / (lo.name + "_driver.o")).string();
+  runCompiler(cc + cFlags(lo.target, cc) + halideHeaderCheck(lo.target) + " -I" +
+                  quote(tmp.path.string()) + " " + quote((tmp.path / (lo.name + ".c")).string()) +
+                  " -o " + quote(driverObj),
+              tmp.path / "cc.log");
+  objects.push_back(driverObj);
+  if (lo.embedWeights) {
+    fs::path s = tmp.path / (lo.name + "_weights.S");
+    writeText(s, weightsAssembly(lo.name, blobPath));
+    std::string wobj = (tmp.path / (lo.name + "_weights.o")).string();
+    runCompiler(cc + cFlags(lo.target, cc) + " " + quote(s.string()) + " -o " + quote(wobj),
+                tmp.path / "as.log");
+    objects.push_back(wobj);
+  }
+  fs::path lib = tmp.path / (lo.name + ".a");
+  Halide::create_static_library(objects, lo.target, lib.string());
+
+  LibraryResult r;
+  r.library = (out / (lo.name + ".a")).string();
+  r.header = (out / (lo.name + ".h")).string();
+  r.libraryBytes = static_cast<int64_t>(fs::file_size(lib));
+  r.workspaceBytes = layout.arenaBytes;
+  r.weightBytes = static_cast<int64_t>(blob.size());
+  r.kernels = layout.kernels.size();
+  r.calls = layout.calls.size();
+  moveInto(lib, r.library);
+  moveInto(tmp.path / (lo.name + ".h"), r.header);
+  std::error_code ec;
+  if (!lo.embedWeights) {
+    r.weights = (out / (lo.name + ".weights")).string();
+    moveInto(blobPath, r.weights);
+  } else {
+    fs::remove(out / (lo.name + ".weights"), ec);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace netc::aot

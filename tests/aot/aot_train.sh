@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# --train libraries: two SGD steps of the CIFAR ResNet-20 (option A) through
+# the linked C library vs PyTorch (tools/torch_train_reference.py): losses
+# <= 1e-5, step 0 logits <= 1e-4, every parameter and BN statistic after the
+# two steps <= 1e-4 relative (max |a-b| / max |b| per tensor).
+# usage: aot_train.sh NETC SOURCE_DIR TRAIN_REF_DIR WORK_DIR
+set -euo pipefail
+NETC=$1 SRC=$2 REF=$3/resnet20 WORK=$4
+PY=/usr/bin/python3
+export NETC_AOT_WERROR=1
+rm -rf "$WORK" && mkdir -p "$WORK/out/params" && cd "$WORK"
+meta() { $PY -c "import json,sys; print(json.load(open('$REF/meta.json'))[sys.argv[1]])" "$1"; }
+batch=$(meta batch)
+"$NETC" weights import "$SRC/examples/cifar/resnet.net" --onnx "$REF/initial.onnx" -o init.nw >/dev/null
+"$NETC" compile "$SRC/examples/cifar/resnet.net" --train --target host -o lib --name r20t \
+  --batch "$batch" --weights init.nw
+gcc -std=c99 -pedantic -Wall -Wextra -Werror -O2 -DNETC_NET=r20t -DNETC_NET_UPPER=R20T -Ilib \
+  "$SRC/tests/aot/train_step_check.c" lib/r20t.a -lpthread -ldl -lm -o check
+$PY - "$REF" <<'PY'
+import sys, numpy as np
+ref = sys.argv[1]
+for k in range(2):
+    np.load(f"{ref}/input_{k}.npy").astype(np.float32).tofile(f"input_{k}.f32")
+    np.load(f"{ref}/labels_{k}.npy").astype(np.int32).tofile(f"labels_{k}.i32")
+PY
+./check lib/r20t.weights . 2 "$(meta lr)" "$(meta momentum)" "$(meta weight_decay)" out
+$PY - "$REF" <<'PY'
+import sys, numpy as np, onnx
+from onnx import numpy_helper
+ref = sys.argv[1]
+ok = True
+def check(label, err, tol):
+    global ok
+    print(f"{label}: {err:.2e} (limit {tol:g})")
+    ok = ok and err <= tol
+losses = [float(x) for x in open("out/losses.txt")]
+for k, l in enumerate(losses):
+    want = float(np.load(f"{ref}/loss_{k}.npy"))
+    check(f"loss of step {k} ({l:.6f} vs {want:.6f}) relative error", abs(l - want) / abs(want), 1e-5)
+a = np.fromfile("out/logits_0.f32", dtype=np.float32)
+b = np.load(f"{ref}/logits_0.npy").ravel()
+check("step 0 logits", float(np.abs(a - b).max() / np.abs(b).max()), 1e-4)
+# netc binds ONNX initialisers in graph order (runtime/OnnxImport.cpp); the
+# library lists its parameters in the same order.
+after = [numpy_helper.to_array(t) for t in onnx.load(f"{ref}/after.onnx").graph.initializer]
+index = [line.split() for line in open("out/params/index.txt")]
+if len(index) != len(after):
+    sys.exit(f"FAIL: {len(index)} library parameters, {len(after)} ONNX initialisers")
+matched, worst = 0, (0.0, "")
+for (name, layout), want in zip(index, after):
+    want = want.astype(np.float32)
+    got = np.fromfile(f"out/params/{name}.f32", dtype=np.float32)
+    if got.size != want.size:
+        sys.exit(f"FAIL: {name}: {got.size} values, ONNX has {want.size}")
+    if layout == "hwio":  # OIHW stored [kh][kw][ci][co]
+        o, i, h, w = want.shape
+        got = got.reshape(h, w, i, o).transpose(3, 2, 0, 1)
+    got = got.reshape(want.shape)
+    err = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-30))
+    matched += 1
+    worst = max(worst, (err, name))
+print(f"parameters after 2 steps: {matched} tensors compared, worst {worst[1]} {worst[0]:.2e}")
+ok = ok and worst[0] <= 1e-4
+sys.exit(0 if ok else 1)
+PY
+# Refused with a message: dropout (masks are the runtime's), a GPU target.
+for args in "$SRC/tests/train/small-vgg.net --target host" "$SRC/examples/cifar/resnet.net --target cuda-80"; do
+  # shellcheck disable=SC2086
+  if "$NETC" compile $args --train -o refused 2>err.txt; then echo "FAIL: accepted: $args" >&2; exit 1; fi
+  grep -qE "do not support dropout|run on the CPU" err.txt || { cat err.txt; exit 1; }
+  [ ! -e refused/net.a ] || { echo "FAIL: refused compile left a library" >&2; exit 1; }
+done
+echo OK
