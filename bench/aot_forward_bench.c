@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
   const size_t in = (size_t)K(_BATCH) * K(_INPUT_C) * K(_INPUT_H) * K(_INPUT_W);
   const size_t out = (size_t)K(_BATCH) * K(_OUTPUT_ELEMENTS);
   int iters = argc > 2 ? atoi(argv[2]) : 20, i, s;
+  size_t j;
   FN(_model) *m = NULL;
   float *x = malloc(in * sizeof *x), *y = malloc(out * sizeof *y);
   void *ws = NULL;
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
   }
   s = FN(_init)(&m, argv[1]);
   if (s == 0 && posix_memalign(&ws, 64, FN(_workspace_size)() + 64) != 0) s = NETC_ERR_MEMORY;
-  for (i = 0; (size_t)i < in; ++i) x[i] = (float)((i * 7919 % 1000) / 500.0 - 1.0);
+  for (j = 0; j < in; ++j) x[j] = (float)((j * 7919u % 1000u) / 500.0 - 1.0);
   for (i = 0; s == 0 && i < 3; ++i) s = FN(_forward)(m, x, y, K(_BATCH), ws);
   for (i = 0; s == 0 && i < iters; ++i) {
     t0 = now();
