@@ -60,6 +60,13 @@ torch_case() {  # NAME NET TARGET [EXTRA compile flags...]
     --weights "$name.nw" "$@"
   build_classify "lib-$name" "$name"
   no_toolchain "lib-$name/classify"
+  # The Halide *runtime* (Halide::Runtime::...) belongs in the library; the
+  # compiler (Halide::Internal, Func, Pipeline), LLVM and MLIR do not.
+  nm "lib-$name/$name.a" > "$name.nm" 2>/dev/null
+  grep -q '_ZN6Halide7Runtime' "$name.nm" || fail "$name.a has no Halide runtime"
+  if grep -E '_ZN4llvm|_ZN4mlir|_ZN6Halide(8Internal|4Func|8Pipeline)' "$name.nm"; then
+    fail "$name.a holds LLVM, MLIR or Halide compiler symbols"
+  fi
   npy_to_f32 "$E2E/$name.input.npy" "$name.input.f32"
   local w=(--weights "lib-$name/$name.weights")
   [ -e "lib-$name/$name.weights" ] || w=()

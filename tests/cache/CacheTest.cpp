@@ -246,3 +246,34 @@ TEST(DiskCacheConfig, EnvironmentSelectsTheDirectory) {
 
 }  // namespace
 }  // namespace netc::test
+
+namespace netc::test {
+namespace {
+
+// A deferred cache (the AOT library builder's) describes kernels without
+// compiling them, dedupes by key, and is what global() returns in a Scope.
+TEST(DeferredCache, DescribesWithoutCompilingInsideAScope) {
+  auto deferred = nh::KernelCache::deferred();
+  ASSERT_TRUE(deferred->isDeferred());
+  size_t globalBefore = nh::KernelCache::global().size();
+  std::shared_ptr<nh::Kernel> a, b;
+  {
+    nh::KernelCache::Scope scope(*deferred);
+    EXPECT_EQ(&nh::KernelCache::global(), deferred.get());
+    a = ns::convKernel(convSpec(), target());
+    b = ns::convKernel(convSpec(), target());
+  }
+  EXPECT_NE(&nh::KernelCache::global(), deferred.get());
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a->origin(), nh::Kernel::Origin::Deferred);
+  EXPECT_EQ(deferred->stats().compiles(), 0u);
+  EXPECT_EQ(nh::KernelCache::global().size(), globalBefore);
+  auto d = std::dynamic_pointer_cast<nh::DeferredKernel>(a);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->pipeline().inputs.size(), 3u);  // x, weights, bias
+  Buf out(1, 1, 1, 1);
+  EXPECT_THROW(a->run({Buf(1, 1, 1, 1), Buf(1), Buf(1)}, out), std::logic_error);
+}
+
+}  // namespace
+}  // namespace netc::test
