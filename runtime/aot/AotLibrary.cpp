@@ -93,8 +93,8 @@ LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::Nam
   checkLibraryName(o.name);
   if (o.batch < 1)
     throw std::runtime_error("--batch must be at least 1");
-  std::string cc = cCompiler(o.target);
-  cTriple(o.target);  // refuses architectures we cannot link C for
+  cCompiler(o.target);  // fail before planning when no C compiler is there
+  cTriple(o.target);    // refuses architectures we cannot link C for
 
   // Plan with kernels described, not compiled.
   auto deferred = hl::KernelCache::deferred();
@@ -110,36 +110,47 @@ LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::Nam
   std::vector<std::shared_ptr<hl::DeferredKernel>> kernels;
   LibraryLayout layout = layoutOf(plan, o, kernels);
 
-  fs::path out(o.outDir);
-  fs::create_directories(out);
-  TempDir tmp(out, o.name);
   std::vector<Halide::Pipeline> pipelines;
   std::vector<std::vector<Halide::Argument>> args;
   for (const auto &k : kernels) {
     pipelines.emplace_back(k->pipeline().out);
     args.emplace_back(k->pipeline().inputs.begin(), k->pipeline().inputs.end());
   }
-  std::vector<std::string> objects =
-      compileKernelObjects(pipelines, args, layout.kernels, o.target, tmp.path);
+  LibraryResult r = packageLibrary(o, pipelines, args, layout.kernels, headerSource(layout),
+                                   driverSource(layout), weightsBlob(plan.weights, layout.networkId));
+  r.workspaceBytes = layout.arenaBytes;
+  r.calls = layout.calls.size();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
 
-  // Header, driver and weights.
-  writeText(tmp.path / (o.name + ".h"), headerSource(layout));
-  writeText(tmp.path / (o.name + ".c"), driverSource(layout));
-  std::vector<char> blob = weightsBlob(plan.weights, layout.networkId);
+LibraryResult packageLibrary(const LibraryOptions &o, const std::vector<Halide::Pipeline> &pipelines,
+                             const std::vector<std::vector<Halide::Argument>> &args,
+                             const std::vector<std::string> &kernelNames,
+                             const std::string &header, const std::string &driver,
+                             const std::vector<char> &blob) {
+  fs::path out(o.outDir);
+  fs::create_directories(out);
+  TempDir tmp(out, o.name);
+  std::vector<std::string> objects =
+      compileKernelObjects(pipelines, args, kernelNames, o.target, tmp.path);
+  writeText(tmp.path / (o.name + ".h"), header);
+  writeText(tmp.path / (o.name + ".c"), driver);
   fs::path blobPath = tmp.path / (o.name + ".weights");
   writeText(blobPath, std::string(blob.begin(), blob.end()));
-  std::string flags = cFlags(o.target, cc);
+  std::string cc = cCompiler(o.target);
   std::string driverObj = (tmp.path / (o.name + "_driver.o")).string();
-  runCompiler(cc + flags + halideHeaderCheck(o.target) + " -I" + quote(tmp.path.string()) + " " +
-                  quote((tmp.path / (o.name + ".c")).string()) + " -o " + quote(driverObj),
+  runCompiler(cc + cFlags(o.target, cc) + halideHeaderCheck(o.target) + " -I" +
+                  quote(tmp.path.string()) + " " + quote((tmp.path / (o.name + ".c")).string()) +
+                  " -o " + quote(driverObj),
               tmp.path / "cc.log");
   objects.push_back(driverObj);
   if (o.embedWeights) {
+    if (cc.find("clang") == std::string::npos && o.target.arch != Halide::Target::X86)
+      throw std::runtime_error("--embed-weights for " + o.target.to_string() + " needs clang");
     fs::path s = tmp.path / (o.name + "_weights.S");
     writeText(s, weightsAssembly(o.name, blobPath));
     std::string wobj = (tmp.path / (o.name + "_weights.o")).string();
-    if (cc.find("clang") == std::string::npos && o.target.arch != Halide::Target::X86)
-      throw std::runtime_error("--embed-weights for " + o.target.to_string() + " needs clang");
     runCompiler(cc + cFlags(o.target, cc) + " " + quote(s.string()) + " -o " + quote(wobj),
                 tmp.path / "as.log");
     objects.push_back(wobj);
@@ -151,20 +162,17 @@ LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::Nam
   r.library = (out / (o.name + ".a")).string();
   r.header = (out / (o.name + ".h")).string();
   r.libraryBytes = static_cast<int64_t>(fs::file_size(lib));
-  r.workspaceBytes = layout.arenaBytes;
   r.weightBytes = static_cast<int64_t>(blob.size());
-  r.kernels = kernels.size();
-  r.calls = layout.calls.size();
+  r.kernels = kernelNames.size();
   moveInto(lib, r.library);
   moveInto(tmp.path / (o.name + ".h"), r.header);
+  std::error_code ec;
   if (!o.embedWeights) {
     r.weights = (out / (o.name + ".weights")).string();
     moveInto(blobPath, r.weights);
   } else {
-    std::error_code ec;
     fs::remove(out / (o.name + ".weights"), ec);  // a stale file would not match
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 

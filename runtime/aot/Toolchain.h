@@ -3,6 +3,8 @@
 // the inference (AotLibrary.cpp) and training (TrainLibrary.cpp) builders.
 #pragma once
 
+#include "runtime/aot/AotLibrary.h"
+
 #include <Halide.h>
 
 #include <filesystem>
@@ -35,6 +37,15 @@ std::vector<std::string> compileKernelObjects(const std::vector<Halide::Pipeline
                                               const std::vector<std::string> &names,
                                               const Halide::Target &t,
                                               const std::filesystem::path &dir);
+
+/// The common end of both builders: compiles the kernels, the runtime and
+/// the driver, embeds or writes the weights, archives, and moves NAME.a,
+/// NAME.h (and NAME.weights) into o.outDir. Fills the sizes and paths.
+LibraryResult packageLibrary(const LibraryOptions &o, const std::vector<Halide::Pipeline> &pipelines,
+                             const std::vector<std::vector<Halide::Argument>> &args,
+                             const std::vector<std::string> &kernelNames,
+                             const std::string &header, const std::string &driver,
+                             const std::vector<char> &blob);
 
 // A temporary directory next to the outputs, removed on every exit path.
 struct TempDir {

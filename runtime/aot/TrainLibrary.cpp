@@ -14,14 +14,12 @@
 #include "schedules/cpu/backward/TrainKernel.h"
 
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 namespace netc::aot {
 
-namespace fs = std::filesystem;
 namespace hl = netc::halide;
 namespace sb = netc::schedules::backward;
 
@@ -99,7 +97,7 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
     throw std::runtime_error("--train libraries run on the CPU for now: pick a CPU target");
   if (lo.batch < 2)
     throw std::runtime_error("--train needs a batch of at least 2 (batch norm statistics)");
-  std::string cc = cCompiler(lo.target);
+  cCompiler(lo.target);
   cTriple(lo.target);
 
   auto deferred = hl::KernelCache::deferred();
@@ -119,50 +117,11 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
   Pipelines pl;
   TrainLayout layout = trainLayoutOf(plan, o, pl);
 
-  fs::path out(lo.outDir);
-  fs::create_directories(out);
-  TempDir tmp(out, lo.name);
-  std::vector<std::string> objects =
-      compileKernelObjects(pl.pipelines, pl.args, layout.kernels, lo.target, tmp.path);
-  writeText(tmp.path / (lo.name + ".h"), trainHeaderSource(layout));
-  writeText(tmp.path / (lo.name + ".c"), trainDriverSource(layout));
-  std::vector<char> blob = weightsBlob(plan.block, layout.networkId);
-  fs::path blobPath = tmp.path / (lo.name + ".weights");
-  writeText(blobPath, std::string(blob.begin(), blob.end()));
-  std::string driverObj = (tmp.path / (lo.name + "_driver.o")).string();
-  runCompiler(cc + cFlags(lo.target, cc) + halideHeaderCheck(lo.target) + " -I" +
-                  quote(tmp.path.string()) + " " + quote((tmp.path / (lo.name + ".c")).string()) +
-                  " -o " + quote(driverObj),
-              tmp.path / "cc.log");
-  objects.push_back(driverObj);
-  if (lo.embedWeights) {
-    fs::path s = tmp.path / (lo.name + "_weights.S");
-    writeText(s, weightsAssembly(lo.name, blobPath));
-    std::string wobj = (tmp.path / (lo.name + "_weights.o")).string();
-    runCompiler(cc + cFlags(lo.target, cc) + " " + quote(s.string()) + " -o " + quote(wobj),
-                tmp.path / "as.log");
-    objects.push_back(wobj);
-  }
-  fs::path lib = tmp.path / (lo.name + ".a");
-  Halide::create_static_library(objects, lo.target, lib.string());
-
-  LibraryResult r;
-  r.library = (out / (lo.name + ".a")).string();
-  r.header = (out / (lo.name + ".h")).string();
-  r.libraryBytes = static_cast<int64_t>(fs::file_size(lib));
+  LibraryResult r =
+      packageLibrary(lo, pl.pipelines, pl.args, layout.kernels, trainHeaderSource(layout),
+                     trainDriverSource(layout), weightsBlob(plan.block, layout.networkId));
   r.workspaceBytes = layout.arenaBytes;
-  r.weightBytes = static_cast<int64_t>(blob.size());
-  r.kernels = layout.kernels.size();
   r.calls = layout.calls.size();
-  moveInto(lib, r.library);
-  moveInto(tmp.path / (lo.name + ".h"), r.header);
-  std::error_code ec;
-  if (!lo.embedWeights) {
-    r.weights = (out / (lo.name + ".weights")).string();
-    moveInto(blobPath, r.weights);
-  } else {
-    fs::remove(out / (lo.name + ".weights"), ec);
-  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
