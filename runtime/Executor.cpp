@@ -65,6 +65,7 @@ struct Step {
   std::vector<Halide::Buffer<float>> inBufs; // made once after planning
   Halide::Buffer<float> outBuf;
   std::vector<halide_buffer_t *> args; // inBufs then outBuf, for Kernel::run
+  std::optional<hl::ConvSpec> conv; // conv steps: the spec (ExecPlan, `netc tune`)
   double flops = 0;    // per image, for the profile (convs and fcs)
   double seconds = 0;  // accumulated by forward() under NETC_PROFILE
   int64_t calls = 0;
@@ -290,8 +291,10 @@ struct Executor::Impl {
     if (s[0] != s[1])
       what += "x" + std::to_string(s[1]);
     postOps(op, post, spec, in, what);
-    push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in), op->getResult(0))
-        .flops = spec.flops(1);
+    Step &st = push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in),
+                    op->getResult(0));
+    st.flops = spec.flops(1);
+    st.conv = spec;
   }
 
   // The kernel applies +bias, *scale+shift, +residual, relu in that order.
@@ -637,7 +640,7 @@ ExecPlan Executor::plan() const {
     return placed[h] = at;
   };
   for (const Step &s : m.steps) {
-    PlanStep ps{s.name, s.what, s.kernel, {}};
+    PlanStep ps{s.name, s.what, s.kernel, s.conv, {}};
     for (const Operand &o : s.in) {
       if (o.act >= 0)
         ps.args.push_back({false, m.act[o.act].offset, m.dimsOf(o.act, o.view), m.owner(o.act)});

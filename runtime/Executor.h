@@ -8,6 +8,7 @@
 // PyTorch and NumPy have them) and converted at the boundary.
 #pragma once
 
+#include "compiler/halide/Conv.h"
 #include "compiler/halide/KernelCache.h"
 #include "runtime/NamedTensor.h"
 
@@ -16,6 +17,7 @@
 #include <Halide.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,7 @@ struct PlanBuffer {
 struct PlanStep {
   std::string name, what;
   std::shared_ptr<netc::halide::Kernel> kernel;
+  std::optional<netc::halide::ConvSpec> conv; // a conv step's spec (for `netc tune`)
   std::vector<PlanBuffer> args; // the kernel's inputs, then its output
 };
 

@@ -1,5 +1,7 @@
 #include "ConvSchedule.h"
 
+#include "schedules/tuning/TuningDb.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -42,10 +44,22 @@ ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) 
   return s;
 }
 
-int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t) {
+ConvSchedule chosenConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
   ConvSpec plain = spec;
   plain.wBlock = 0;
-  ConvSchedule s = defaultConvSchedule(plain, t);
+  if (std::optional<ConvSchedule> tuned = tunedConvSchedule(plain, t))
+    return *tuned;
+  return defaultConvSchedule(plain, t);
+}
+
+int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t) {
+  return weightBlockFor(spec, chosenConvSchedule(spec, t));
+}
+
+int weightBlockFor(const ConvSpec &spec, ConvSchedule s) {
+  ConvSpec plain = spec;
+  plain.wBlock = 0;
+  s = clampConvSchedule(plain, s);
   int tile = s.vec * s.coVecs;
   return tile % 16 == 0 && spec.cout % tile == 0 ? tile : 0;
 }

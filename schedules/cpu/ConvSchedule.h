@@ -35,9 +35,16 @@ int floatLanes(const Halide::Target &t);
 // A good starting point for `spec` on `t`; params are clamped to the shape.
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
-// The weight block (ConvSpec::wBlock) the default schedule of `spec` wants:
+// The schedule kernels use for `spec` (wBlock ignored): the tuning
+// database's (schedules/tuning) when it has one for this target and thread
+// count, else defaultConvSchedule.
+ConvSchedule chosenConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+
+// The weight block (ConvSpec::wBlock) the chosen schedule of `spec` wants:
 // its output-channel tile when that divides cout, else 0 (plain HWIO).
 int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+// The same for a given schedule `s`.
+int weightBlockFor(const netc::halide::ConvSpec &spec, ConvSchedule s);
 
 // Makes params legal for the spec (tiles no larger than the extents, ...).
 ConvSchedule clampConvSchedule(const netc::halide::ConvSpec &spec, ConvSchedule s);

@@ -64,6 +64,13 @@ struct TrainArgs {
   int benchSteps = 10;
 };
 
+struct TuneArgs {
+  NetArgs net;
+  std::string target = "host", budget = "10m", db;
+  int threads = 0;
+  bool show = false, quiet = false;
+};
+
 /// The network of a .net file with its -D overrides (clear errors).
 dsl::LoadedNetwork loadNetworkArgs(const NetArgs &a);
 /// The weights of `path` (checked against the network), or initialised ones.
@@ -77,6 +84,8 @@ int compile(const CompileArgs &a);
 int compileLibrary(const CompileArgs &a);
 /// `netc targets`: the named library targets.
 int targets();
+/// `netc tune` (TuneCommand.cpp): conv schedules measured into the tuning database.
+int tune(const TuneArgs &a);
 int run(const RunArgs &a);
 int weightsImport(const ImportArgs &a);
 int weightsInit(const InitArgs &a);

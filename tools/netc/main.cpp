@@ -120,6 +120,18 @@ int main(int argc, char **argv) {
 
   auto *targetsCmd = app.add_subcommand("targets", "list the targets a library can be built for");
 
+  TuneArgs tuneArgs;
+  auto *tuneCmd = app.add_subcommand("tune", "measure the best conv schedules of a network; store them");
+  netOptions(tuneCmd, tuneArgs.net);
+  tuneCmd->add_option("--target", tuneArgs.target, "a target this machine runs (default host)");
+  tuneCmd->add_option("--budget", tuneArgs.budget, "time to spend, e.g. 90s, 10m (default), 1h");
+  tuneCmd->add_option("--threads", tuneArgs.threads, "threads the kernels will run with")
+      ->check(CLI::Range(0, 1024));
+  tuneCmd->add_option("--db", tuneArgs.db,
+                      "the tuning database (default $NETC_TUNING_DB, else the kernel cache's tuning.json)");
+  tuneCmd->add_flag("--show", tuneArgs.show, "print the database and exit");
+  tuneCmd->add_flag("--quiet", tuneArgs.quiet, "no progress line");
+
   bool clearCache = false;
   auto *cacheCmd = app.add_subcommand("cache", "show the kernel disk cache directory and size");
   cacheCmd->add_flag("--clear", clearCache, "delete every cached kernel library");
@@ -151,6 +163,8 @@ int main(int argc, char **argv) {
       return cache(clearCache);
     if (*targetsCmd)
       return targets();
+    if (*tuneCmd)
+      return tune(tuneArgs);
     if (*summaryCmd)
       return summary(summaryArgs, json);
     if (*checkCmd)

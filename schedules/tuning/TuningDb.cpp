@@ -1,0 +1,151 @@
+#include "schedules/tuning/TuningDb.h"
+
+#include "compiler/halide/KernelCache.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace netc::schedules {
+
+using nlohmann::json;
+
+namespace {
+
+json toJson(const TunedConv &t) {
+  const ConvSchedule &s = t.schedule;
+  return {{"vec", s.vec},         {"coVecs", s.coVecs},   {"tileX", s.tileX},
+          {"rowsPerTask", s.rowsPerTask}, {"stagePadded", s.stagePadded},
+          {"coOuter", s.coOuter}, {"ms", t.ms},           {"default_ms", t.defaultMs}};
+}
+
+TunedConv fromJson(const json &j) {
+  TunedConv t;
+  ConvSchedule &s = t.schedule;
+  s.vec = j.at("vec").get<int>();
+  s.coVecs = j.at("coVecs").get<int>();
+  s.tileX = j.at("tileX").get<int>();
+  s.rowsPerTask = j.at("rowsPerTask").get<int>();
+  s.stagePadded = j.at("stagePadded").get<bool>();
+  s.coOuter = j.at("coOuter").get<bool>();
+  t.ms = j.value("ms", 0.0);
+  t.defaultMs = j.value("default_ms", 0.0);
+  return t;
+}
+
+std::mutex globalMu;
+std::unique_ptr<TuningDb> globalDb;
+
+}  // namespace
+
+TuningDb::TuningDb(std::string path) : path_(std::move(path)) {
+  if (path_.empty())
+    return;
+  std::ifstream f(path_);
+  if (!f)
+    return;  // not tuned yet
+  try {
+    json j = json::parse(f);
+    if (j.at("version").get<int>() != 1)
+      throw std::runtime_error("unknown version");
+    for (auto &[k, v] : j.at("conv").items())
+      conv_[k] = fromJson(v);
+  } catch (const std::exception &e) {
+    throw std::runtime_error("tuning database '" + path_ + "' is unreadable (" + e.what() +
+                             "): delete it or run `netc tune` again");
+  }
+}
+
+std::optional<TunedConv> TuningDb::conv(const std::string &key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = conv_.find(key);
+  if (it == conv_.end())
+    return std::nullopt;
+  return it->second;
+}
+
+void TuningDb::setConv(const std::string &key, const TunedConv &t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  conv_[key] = t;
+}
+
+size_t TuningDb::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return conv_.size();
+}
+
+std::string TuningDb::text() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  nlohmann::json j = {{"version", 1}, {"conv", nlohmann::json::object()}};
+  for (const auto &[k, v] : conv_)
+    j["conv"][k] = toJson(v);
+  return j.dump(2) + "\n";
+}
+
+void TuningDb::save() const {
+  if (path_.empty())
+    return;
+  std::string text = this->text();
+  std::string tmp = path_ + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp);
+    f << text;
+    if (!f.flush())
+      throw std::runtime_error("cannot write '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write '" + path_ + "'");
+  }
+}
+
+std::string TuningDb::convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,
+                              int threads) {
+  netc::halide::ConvSpec plain = spec;
+  plain.wBlock = 0;
+  return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads);
+}
+
+std::string TuningDb::defaultPath() {
+  if (const char *p = std::getenv("NETC_TUNING_DB"); p && *p)
+    return p;
+  std::string dir = netc::halide::diskCacheDirFromEnv();
+  return dir.empty() ? "" : dir + "/tuning.json";
+}
+
+TuningDb &TuningDb::global() {
+  std::lock_guard<std::mutex> lock(globalMu);
+  if (!globalDb)
+    globalDb = std::make_unique<TuningDb>(defaultPath());
+  return *globalDb;
+}
+
+void TuningDb::use(const std::string &path) {
+  auto db = std::make_unique<TuningDb>(path);
+  std::lock_guard<std::mutex> lock(globalMu);
+  globalDb = std::move(db);
+}
+
+int currentThreads() {
+  if (const char *n = std::getenv("HL_NUM_THREADS"); n && std::atoi(n) > 0)
+    return std::atoi(n);
+  unsigned c = std::thread::hardware_concurrency();
+  return c ? static_cast<int>(c) : 1;
+}
+
+std::optional<ConvSchedule> tunedConvSchedule(const netc::halide::ConvSpec &spec,
+                                              const Halide::Target &t) {
+  auto hit = TuningDb::global().conv(TuningDb::convKey(spec, t, currentThreads()));
+  if (!hit)
+    return std::nullopt;
+  return hit->schedule;
+}
+
+}  // namespace netc::schedules

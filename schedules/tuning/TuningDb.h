@@ -1,0 +1,63 @@
+// The tuning database: the schedule `netc tune` measured best for each
+// distinct layer, on one target with one thread count.
+//
+// One JSON file (human-readable; `netc tune --show` prints it), keyed by
+// "<op>|<spec key>|<target>|threads=<n>". Kernel builders ask it first and
+// fall back to the built-in schedules (schedules/cpu) on a miss, so a
+// missing or empty database changes nothing. Location: $NETC_TUNING_DB,
+// else tuning.json in the kernel cache directory (~/.cache/netc); none when
+// NETC_CACHE is off and NETC_TUNING_DB is unset.
+#pragma once
+
+#include "schedules/cpu/ConvSchedule.h"
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace netc::schedules {
+
+struct TunedConv {
+  ConvSchedule schedule;
+  double ms = 0, defaultMs = 0;  // measured median, tuned and built-in
+};
+
+class TuningDb {
+ public:
+  /// Reads `path` if it exists (an unreadable or malformed file throws
+  /// std::runtime_error naming it); "" = an empty, unsaved database.
+  explicit TuningDb(std::string path = "");
+  const std::string &path() const { return path_; }
+
+  std::optional<TunedConv> conv(const std::string &key) const;
+  void setConv(const std::string &key, const TunedConv &t);
+  size_t size() const;
+  /// Writes the file through a temporary and a rename.
+  void save() const;
+  std::string text() const;
+
+  /// The key of a conv layer (its plain, unblocked spec) for `t` and `threads`.
+  static std::string convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,
+                             int threads);
+
+  /// The database kernel builders consult (loaded on first use from
+  /// defaultPath()); replace it with use(), e.g. `netc tune --db`.
+  static TuningDb &global();
+  static void use(const std::string &path);
+  static std::string defaultPath();
+
+ private:
+  std::string path_;
+  mutable std::mutex mu_;
+  std::map<std::string, TunedConv> conv_;
+};
+
+/// Threads the kernels will run with: HL_NUM_THREADS, else the core count.
+int currentThreads();
+
+/// The tuned schedule of `spec` on `t` with currentThreads(), if any.
+std::optional<ConvSchedule> tunedConvSchedule(const netc::halide::ConvSpec &spec,
+                                              const Halide::Target &t);
+
+}  // namespace netc::schedules
