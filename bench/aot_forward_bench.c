@@ -6,29 +6,8 @@
  * usage: aot_forward_bench WEIGHTS ITERATIONS  -> prints one JSON line. */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define STR_(x) #x
-#define STR(x) STR_(x)
-#define HEADER_(n) STR_(n.h)
-#include HEADER_(NETC_NET)
-
-#define FN(suffix) CAT(NETC_NET, suffix)
-#define K(suffix) CAT(NETC_NET_UPPER, suffix)
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "aot_bench_common.h"
 
 int main(int argc, char **argv) {
   const size_t in = (size_t)K(_BATCH) * K(_INPUT_C) * K(_INPUT_H) * K(_INPUT_W);
@@ -38,7 +17,7 @@ int main(int argc, char **argv) {
   FN(_model) *m = NULL;
   float *x = malloc(in * sizeof *x), *y = malloc(out * sizeof *y);
   void *ws = NULL;
-  double *t = malloc((size_t)(iters > 0 ? iters : 1) * sizeof *t), t0;
+  double med, *t = malloc((size_t)(iters > 0 ? iters : 1) * sizeof *t), t0;
   if (argc < 2 || iters < 1 || !x || !y || !t) {
     fprintf(stderr, "usage: %s WEIGHTS ITERATIONS\n", argv[0]);
     return 1;
@@ -56,9 +35,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", FN(_status_string)(s));
     return 1;
   }
-  qsort(t, (size_t)iters, sizeof *t, cmp);
+  med = median(t, iters);
   printf("{\"batch\": %d, \"median_ms\": %.4f, \"images_per_second\": %.2f}\n", K(_BATCH),
-         t[iters / 2] * 1e3, K(_BATCH) / t[iters / 2]);
+         med * 1e3, K(_BATCH) / med);
   FN(_free)(m);
   free(ws);
   free(x);

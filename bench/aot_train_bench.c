@@ -3,27 +3,8 @@
  * Built by bench/aot_train_bench.sh. usage: aot_train_bench WEIGHTS STEPS */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define STR_(x) #x
-#define HEADER_(n) STR_(n.h)
-#include HEADER_(NETC_NET)
-#define FN(s) CAT(NETC_NET, s)
-#define K(s) CAT(NETC_NET_UPPER, s)
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "aot_bench_common.h"
 
 int main(int argc, char **argv) {
   const size_t in = (size_t)K(_BATCH) * K(_INPUT_C) * K(_INPUT_H) * K(_INPUT_W);
@@ -31,7 +12,7 @@ int main(int argc, char **argv) {
   size_t j;
   float *x = malloc(in * sizeof *x), loss = 0;
   int32_t labels[K(_BATCH)];
-  double *t = malloc((size_t)(steps > 0 ? steps : 1) * sizeof *t), t0;
+  double med, *t = malloc((size_t)(steps > 0 ? steps : 1) * sizeof *t), t0;
   void *ws = NULL;
   FN(_model) *m = NULL;
   if (argc < 2 || steps < 1 || !x || !t) {
@@ -52,9 +33,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", FN(_status_string)(s));
     return 1;
   }
-  qsort(t, (size_t)steps, sizeof *t, cmp);
+  med = median(t, steps);
   printf("{\"batch\": %d, \"median_ms\": %.3f, \"images_per_second\": %.1f, \"loss\": %.4f}\n",
-         K(_BATCH), t[steps / 2] * 1e3, K(_BATCH) / t[steps / 2], loss);
+         K(_BATCH), med * 1e3, K(_BATCH) / med, loss);
   FN(_free)(m);
   free(ws);
   free(x);

@@ -105,6 +105,20 @@ static void netc_halide_error(void *uc, const char *msg) {
   if (n == 0 || msg[n - 1] != '\n') (void)write(2, "\n", 1);
 }
 
+/* NCHW -> NHWC (to_nhwc = 1) or NHWC -> NCHW, for N images of C x H x W. */
+static void netc_layout(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                        int to_nhwc) {
+  int64_t n, c, y, x;
+  for (n = 0; n < N; ++n)
+    for (c = 0; c < C; ++c)
+      for (y = 0; y < H; ++y)
+        for (x = 0; x < W; ++x) {
+          int64_t nchw = ((n * C + c) * H + y) * W + x, nhwc = ((n * H + y) * W + x) * C + c;
+          if (to_nhwc) dst[nhwc] = src[nchw];
+          else dst[nchw] = src[nhwc];
+        }
+}
+
 static int netc_read_all(int fd, void *dst, size_t n) {
   char *p = (char *)dst;
   while (n > 0) {
@@ -270,7 +284,6 @@ int PFX_init(PFX_model **out, const char *weights_path) {
 int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void *workspace) {
   float *ws = (float *)workspace;
   int i, k;
-  int64_t n, c, y, x;
   if (!m || !input || !output || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   if (batch < 1 || batch > MAX_BATCH) return 5;
   for (i = 0; i < NUM_ARGS; ++i) {
@@ -278,15 +291,7 @@ int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void
     m->buf[i].host = (uint8_t *)(ws + ARGS[i].offset);
     m->dim[i][ARGS[i].rank - 1].extent = batch;
   }
-  { /* NCHW -> NHWC */
-    float *dst = ws + INPUT_OFFSET;
-    const int64_t C = INPUT_C, H = INPUT_H, W = INPUT_W;
-    for (n = 0; n < batch; ++n)
-      for (c = 0; c < C; ++c)
-        for (y = 0; y < H; ++y)
-          for (x = 0; x < W; ++x)
-            dst[((n * H + y) * W + x) * C + c] = input[((n * C + c) * H + y) * W + x];
-  }
+  netc_layout(input, ws + INPUT_OFFSET, batch, INPUT_C, INPUT_H, INPUT_W, 1);
 #if NETC_GPU
   for (i = 0; i < (int)(sizeof INPUT_ARGS / sizeof INPUT_ARGS[0]); ++i)
     m->buf[INPUT_ARGS[i]].flags = NETC_HOST_DIRTY;
@@ -296,15 +301,7 @@ int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void
 #if NETC_GPU
   if (halide_copy_to_host(0, &m->buf[OUTPUT_ARG]) != 0) return 4;
 #endif
-  { /* NHWC -> NCHW */
-    const float *src = ws + OUTPUT_OFFSET;
-    const int64_t C = OUT_C, H = OUT_H, W = OUT_W;
-    for (n = 0; n < batch; ++n)
-      for (c = 0; c < C; ++c)
-        for (y = 0; y < H; ++y)
-          for (x = 0; x < W; ++x)
-            output[((n * C + c) * H + y) * W + x] = src[((n * H + y) * W + x) * C + c];
-  }
+  netc_layout(ws + OUTPUT_OFFSET, output, batch, OUT_C, OUT_H, OUT_W, 0);
   return 0;
 }
 )C";

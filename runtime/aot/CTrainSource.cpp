@@ -101,7 +101,7 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
   float *ws = (float *)workspace;
   float l;
   int i, k;
-  int64_t n, c, y, x, j;
+  int64_t j;
   if (!m || !images || !labels || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   for (i = 0; i < BATCH; ++i)
     if (labels[i] < 0 || labels[i] >= CLASSES) return 1;
@@ -109,15 +109,7 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
     if (ARGS[i].kind == 0) m->buf[i].host = (uint8_t *)(ws + ARGS[i].offset);
     else if (ARGS[i].kind == 2) m->buf[i].host = (uint8_t *)(uintptr_t)labels;
   }
-  { /* NCHW -> NHWC */
-    float *dst = ws + INPUT_OFFSET;
-    const int64_t C = INPUT_C, H = INPUT_H, W = INPUT_W;
-    for (n = 0; n < BATCH; ++n)
-      for (c = 0; c < C; ++c)
-        for (y = 0; y < H; ++y)
-          for (x = 0; x < W; ++x)
-            dst[((n * H + y) * W + x) * C + c] = images[((n * C + c) * H + y) * W + x];
-  }
+  netc_layout(images, ws + INPUT_OFFSET, BATCH, INPUT_C, INPUT_H, INPUT_W, 1);
   for (k = 0; k < NUM_CALLS; ++k)
     if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
   l = ws[LOSS_OFFSET];

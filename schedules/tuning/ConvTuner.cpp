@@ -128,6 +128,8 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
   std::vector<std::pair<double, ConvSchedule>> ranked;
   auto tryOne = [&](const ConvSchedule &c) {
     if (!tried.insert(clampConvSchedule(plain, c).key()).second) return;
+    pr.next = c.key();
+    if (progress) progress(pr);
     Measured m = measure(plain, c, data, t);
     if (relError(m.out, ref.out) <= 1e-4) {
       ranked.push_back({m.ms, c});
@@ -135,6 +137,7 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
     }
     ++pr.done;
     pr.bestMs = best.ms;
+    pr.next.clear();
     if (progress) progress(pr);
   };
   for (const ConvSchedule &c : tiles) {
@@ -153,9 +156,8 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
     s = c;
     s.coOuter = !c.coOuter;
     flags.push_back(s);
-    s = c;
-    s.rowsPerTask = c.rowsPerTask * 2;
-    flags.push_back(s);
+    // rowsPerTask > 1 is not searched: with input staging on a strided 7x7
+    // layer it traps inside the kernel (a scheduleConv bug to fix first).
   }
   pr.total += static_cast<int>(flags.size());
   for (const ConvSchedule &c : flags) {

@@ -17,6 +17,7 @@ namespace netc::schedules {
 struct TuneProgress {
   int done = 0, total = 0;  // candidates of this layer
   double bestMs = 0, defaultMs = 0;
+  std::string next;  // the candidate about to be measured ("" after the last)
 };
 
 /// The best schedule found for `spec` (plain: wBlock is chosen per

@@ -117,9 +117,9 @@ int tune(const TuneArgs &a) {
     schedules::TunedConv t = schedules::tuneConv(
         spec, target, deadline, [&](const schedules::TuneProgress &p) {
           if (a.quiet) return;
-          std::fprintf(stderr, "\r[%2zu/%zu] %-36s candidate %d/%d  best %.3f ms (built-in %.3f)",
+          std::fprintf(stderr, "\r[%2zu/%zu] %-36s candidate %d/%d  best %.3f ms (built-in %.3f) %s\033[K",
                        i + 1, layers.size(), describe(spec).c_str(), p.done, p.total, p.bestMs,
-                       p.defaultMs);
+                       p.defaultMs, p.next.c_str());
         });
     if (!a.quiet) std::fprintf(stderr, "\r\033[K");
     db.setConv(key, t);
