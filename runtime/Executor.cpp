@@ -92,7 +92,7 @@ struct Executor::Impl {
   std::unique_ptr<float[]> arena;
   // NETC_PROFILE=1: time every step; the table is printed to stderr when the
   // executor is destroyed. Off, forward() pays one branch per pass.
-  bool profile = false;
+  bool profile = false, printProfile = false;
   double ioSeconds = 0, forwardSeconds = 0;
   int64_t forwards = 0;
 
@@ -270,16 +270,7 @@ struct Executor::Impl {
     spec.padLeft = spec.padRight = static_cast<int>(p[1]);
     spec.inH = static_cast<int>(act[x].h);
     spec.inW = static_cast<int>(act[x].w);
-    // Blocked weights when the schedule tiles output channels evenly: each
-    // tile's weights are one contiguous stream (they come from DRAM at batch 1).
-    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
-    std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
-    std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
-    if (spec.wBlock > 0) {
-      hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
-      wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
-    }
-    std::vector<Operand> in = {use(x), weight(keep({w.shape, std::move(hwio)}), wdims)};
+    std::vector<Operand> in = {use(x), Operand{}}; // the weights go in below
     std::vector<std::string> post;
     if (auto arr = op->getAttrOfType<mlir::ArrayAttr>("post_ops"))
       for (mlir::Attribute a : arr)
@@ -291,6 +282,18 @@ struct Executor::Impl {
     if (s[0] != s[1])
       what += "x" + std::to_string(s[1]);
     postOps(op, post, spec, in, what);
+    // Blocked weights when the schedule tiles output channels evenly: each
+    // tile's weights are one contiguous stream (they come from DRAM at batch 1).
+    // Asked after the post-ops are in the spec: a tuned schedule is keyed by
+    // the whole spec, and the block must be the tile of that same schedule.
+    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
+    std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
+    std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
+    if (spec.wBlock > 0) {
+      hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
+      wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
+    }
+    in[1] = weight(keep({w.shape, std::move(hwio)}), wdims);
     Step &st = push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in),
                     op->getResult(0));
     st.flops = spec.flops(1);
@@ -529,7 +532,8 @@ Executor::Executor(mlir::ModuleOp module, const std::vector<NamedTensor> &params
   Impl &m = *impl_;
   m.opts = opts;
   const char *prof = std::getenv("NETC_PROFILE");
-  m.profile = prof && *prof && std::strcmp(prof, "0") != 0;
+  m.printProfile = prof && *prof && std::strcmp(prof, "0") != 0;
+  m.profile = m.printProfile || opts.timeSteps;
   for (const NamedTensor &t : params)
     m.params[t.name] = &t;
   m.markAbsorbedShortcuts(module);
@@ -544,7 +548,7 @@ Executor::Executor(mlir::ModuleOp module, const std::vector<NamedTensor> &params
 
 Executor::~Executor() {
   const Impl &m = *impl_;
-  if (!m.profile || m.forwards == 0)
+  if (!m.printProfile || m.forwards == 0)
     return;
   // Per pass, averaged over every forward() (the first pass included: it is
   // not slower, compilation happens when the executor is built).
@@ -661,6 +665,22 @@ ExecPlan Executor::plan() const {
   p.outH = o.fromC ? o.fromH : o.h;
   p.outW = o.fromC ? o.fromW : o.w;
   return p;
+}
+
+std::vector<double> Executor::stepSeconds() const {
+  const Impl &m = *impl_;
+  std::vector<double> out;
+  for (const Step &s : m.steps)
+    out.push_back(m.forwards ? s.seconds / static_cast<double>(m.forwards) : 0.0);
+  return out;
+}
+
+void Executor::resetTimes() {
+  Impl &m = *impl_;
+  for (Step &s : m.steps)
+    s.seconds = 0, s.calls = 0;
+  m.forwards = 0;
+  m.ioSeconds = m.forwardSeconds = 0;
 }
 
 std::vector<std::string> Executor::describeSteps() const {

@@ -29,6 +29,8 @@ struct ExecOptions {
   /// Plan only (for an ahead-of-time library): no arena is allocated, and
   /// forward() must not be called. Pair with a deferred KernelCache.
   bool planOnly = false;
+  /// Time every step (stepSeconds()); NETC_PROFILE=1 also prints the table.
+  bool timeSteps = false;
 };
 
 /// One buffer a step passes to its kernel. Offsets count floats: into the
@@ -82,6 +84,10 @@ public:
   std::vector<std::string> describeSteps() const;
   /// The executor's steps, arena plan and weights, for runtime/aot.
   ExecPlan plan() const;
+  /// With ExecOptions::timeSteps: each step's mean seconds per forward(),
+  /// in plan() order, since construction or the last resetTimes().
+  std::vector<double> stepSeconds() const;
+  void resetTimes();
 
   struct Impl;
 

@@ -43,6 +43,17 @@ struct Measured {
   Buf out;
 };
 
+// In a network a layer's weights and input come from memory, not from a
+// cache warmed by the previous run of the same layer: writing 64 MiB evicts
+// L2 and L3 before every timed call, so schedules are ranked as they run
+// there (hot-cache timings favoured tiles that lose in the network).
+void evictCaches() {
+  static std::vector<char> junk(64 << 20);
+  static char round = 0;
+  ++round;
+  for (size_t i = 0; i < junk.size(); i += 64) junk[i] = round;
+}
+
 Measured measure(const nh::ConvSpec &plain, const ConvSchedule &cand, const LayerData &d,
                  const Halide::Target &t) {
   nh::ConvSpec spec = plain;
@@ -72,7 +83,8 @@ Measured measure(const nh::ConvSpec &plain, const ConvSchedule &cand, const Laye
   p.realize(m.out, t, params);  // warm-up
   std::vector<double> times;
   Clock::time_point start = Clock::now();
-  while (times.size() < 5 || (times.size() < 50 && Clock::now() - start < std::chrono::milliseconds(200))) {
+  while (times.size() < 5 || (times.size() < 30 && Clock::now() - start < std::chrono::milliseconds(300))) {
+    evictCaches();
     Clock::time_point t0 = Clock::now();
     p.realize(m.out, t, params);
     times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());

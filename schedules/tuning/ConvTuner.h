@@ -4,7 +4,8 @@
 // loop-structure flags (input staging, channel tiles outermost, rows per
 // task) on the best tiles. Every candidate runs on the same random data and
 // must match the built-in schedule's output (1e-4 relative) to count; its
-// time is the median of repeated runs at batch 1 with the current threads.
+// time is the median of repeated runs at batch 1 with the current threads,
+// each with cold caches, as a layer runs inside a network.
 #pragma once
 
 #include "schedules/tuning/TuningDb.h"

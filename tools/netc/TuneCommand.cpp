@@ -12,6 +12,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -48,6 +49,36 @@ std::string describe(const halide::ConvSpec &s) {
   return buf;
 }
 
+// Per-step seconds of the whole network at batch 1 (median of 3 rounds of
+// 5 passes each, after warm-up), with whatever tuning database is global.
+std::vector<double> networkStepTimes(mlir::ModuleOp m, const std::vector<runtime::NamedTensor> &params,
+                                     const Halide::Target &target, double *total) {
+  runtime::ExecOptions eo;
+  eo.target = target;
+  eo.timeSteps = true;
+  runtime::Executor ex(m, params, eo);
+  size_t in = 1, out = 1;
+  for (int64_t d : ex.inputShape()) in *= static_cast<size_t>(d);
+  for (int64_t d : ex.outputShape()) out *= static_cast<size_t>(d);
+  std::vector<float> x(in, 0.5f), y(out);
+  for (int k = 0; k < 3; ++k) ex.forward(x.data(), y.data());
+  std::vector<std::vector<double>> rounds;
+  for (int r = 0; r < 3; ++r) {
+    ex.resetTimes();
+    for (int k = 0; k < 5; ++k) ex.forward(x.data(), y.data());
+    rounds.push_back(ex.stepSeconds());
+  }
+  std::vector<double> med(rounds[0].size());
+  *total = 0;
+  for (size_t i = 0; i < med.size(); ++i) {
+    std::vector<double> v = {rounds[0][i], rounds[1][i], rounds[2][i]};
+    std::sort(v.begin(), v.end());
+    med[i] = v[1];
+    *total += med[i];
+  }
+  return med;
+}
+
 }  // namespace
 
 int tune(const TuneArgs &a) {
@@ -69,6 +100,8 @@ int tune(const TuneArgs &a) {
   dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   mlir::MLIRContext ctx;
   auto m = compiler::compileNetwork(ctx, n.network, "fused");
+  // Any weights do: plans and timings depend on shapes only.
+  auto params = runtime::initialize(dsl::parameterSpecs(n.network), runtime::InitScheme::He, 1);
   runtime::ExecPlan plan;
   {
     auto deferred = halide::KernelCache::deferred();
@@ -76,8 +109,6 @@ int tune(const TuneArgs &a) {
     runtime::ExecOptions eo;
     eo.target = target;
     eo.planOnly = true;
-    // Any weights do: the plan depends on shapes only.
-    auto params = runtime::initialize(dsl::parameterSpecs(n.network), runtime::InitScheme::He, 1);
     plan = runtime::Executor(*m, params, eo).plan();
   }
   // Distinct layers, in network order.
@@ -130,6 +161,46 @@ int tune(const TuneArgs &a) {
     std::printf("[%2zu/%zu] %-36s x%d  %.3f ms -> %.3f ms (%.2fx)  %s\n", i + 1, layers.size(),
                 describe(spec).c_str(), rep, t.defaultMs, t.ms, t.defaultMs / t.ms,
                 t.schedule.key().c_str());
+  }
+  // A layer measured alone is not a layer inside the network (its input,
+  // residual and weights arrive from other layers; caches differ), so every
+  // tuned layer is checked in place: the network runs with the built-in and
+  // with the tuned schedules, and a layer whose steps got slower in the
+  // network goes back to its built-in schedule.
+  int reverted = 0;
+  double builtinNet = 0, tunedNet = 0;
+  if (tuned + known > 0) {
+    schedules::TuningDb::use("");
+    std::vector<double> base = networkStepTimes(*m, params, target, &builtinNet);
+    schedules::TuningDb::use(path);
+    std::vector<double> with = networkStepTimes(*m, params, target, &tunedNet);
+    std::map<std::string, std::pair<double, double>> perKey;
+    for (size_t i = 0; i < plan.steps.size(); ++i)
+      if (plan.steps[i].conv) {
+        auto &p = perKey[schedules::TuningDb::convKey(*plan.steps[i].conv, target, threads)];
+        p.first += base[i];
+        p.second += with[i];
+      }
+    schedules::TuningDb &fresh = schedules::TuningDb::global();
+    for (const auto &[key, spec] : layers) {
+      halide::ConvSpec plain = spec;
+      plain.wBlock = 0;
+      schedules::ConvSchedule builtin = schedules::defaultConvSchedule(plain, target);
+      auto hit = fresh.conv(key);
+      auto [b, w] = perKey[key];
+      if (!hit || hit->schedule.key() == builtin.key() || w <= b)
+        continue;
+      schedules::TunedConv keep{builtin, hit->defaultMs, hit->defaultMs};
+      fresh.setConv(key, keep);
+      ++reverted;
+      tunedNet += b - w;  // the network time once this layer is built-in again
+      std::printf("in the network: %s is %.3f ms tuned vs %.3f ms built-in: kept built-in\n",
+                  describe(spec).c_str(), w * 1e3, b * 1e3);
+    }
+    fresh.save();
+    std::printf("network, batch 1: built-in %.2f ms, tuned %.2f ms (%.2fx; %d layer(s) kept "
+                "built-in)\n",
+                builtinNet * 1e3, tunedNet * 1e3, builtinNet / tunedNet, reverted);
   }
   double took = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("tuned %d, already known %d, left for a later run %d, in %.1f s; conv time per "
