@@ -130,7 +130,11 @@ LibraryResult packageLibrary(const LibraryOptions &o, const std::vector<Halide::
                              const std::string &header, const std::string &driver,
                              const std::vector<char> &blob) {
   fs::path out(o.outDir);
-  fs::create_directories(out);
+  std::error_code made;
+  fs::create_directories(out, made);
+  if (made)
+    throw std::runtime_error("cannot create the output directory '" + o.outDir +
+                             "': " + made.message());
   TempDir tmp(out, o.name);
   std::vector<std::string> objects =
       compileKernelObjects(pipelines, args, kernelNames, o.target, tmp.path);

@@ -113,6 +113,7 @@ expect_error() {  # MESSAGE ARGS...
 expect_error "unknown target 'sparc'" compile "$SRC/examples/cifar/resnet.net" --target sparc -o e1
 expect_error "name the library's target with --target" compile "$SRC/examples/cifar/resnet.net" -o e2
 expect_error "is not a C identifier" compile "$SRC/examples/cifar/resnet.net" --target host -o e3 --name 9x
+expect_error "cannot create the output directory '/proc/netc-nope'" compile "$SRC/examples/cifar/resnet.net" --target host -o /proc/netc-nope
 [ ! -e e1 ] && [ ! -e e3 ] || fail "a failed compile left files"
 echo "CLI errors: clear messages"
 
