@@ -5,6 +5,7 @@
 //   HL_NUM_THREADS=1 bwd_bench [--layer SUBSTR] [--reps N] [--avx2] [--check]
 // --avx2 times the AVX2 schedules; --check compares each output with the
 // host target's (the tests check those against direct sums).
+#include "compiler/halide/HostTarget.h"
 #include "schedules/cpu/backward/TrainKernels.h"
 
 #include <algorithm>
@@ -28,7 +29,7 @@ bool gAvx2 = false;   // the AVX2 schedules (8 lanes) instead of the host's
 bool gCheck = false;  // also compare the outputs with the host target's
 
 Halide::Target benchTarget() {
-  Halide::Target t = Halide::get_host_target();
+  Halide::Target t = netc::halide::hostTarget();
   if (gAvx2)
     t = t.without_feature(Halide::Target::AVX512)
             .without_feature(Halide::Target::AVX512_Skylake)
@@ -115,7 +116,7 @@ Times benchLayer(const char *name, nh::ConvSpec s, int n, bool withDx = true) {
     std::printf("%-30s n=%-3d dX      -                     dW %6.1f GFLOP/s (%7.2f ms)\n",
                 name, n, gf / r.dw, r.dw * 1e3);
   if (gCheck) {  // the same gradients from the host target's schedules
-    Halide::Target h = Halide::get_host_target();
+    Halide::Target h = netc::halide::hostTarget();
     auto dx2 = filled({s.cin, s.inW, s.inH, n}), dw2 = filled({s.cout, s.cin, s.kw, s.kh});
     if (withDx) sb::convDxKernel(d, h)->run({dy, w}, {dx2});
     sb::convDwKernel(s, h)->run({dy, x}, {dw2});

@@ -7,6 +7,7 @@
 // in L3 from one pass to the next.
 // Without --threads, runs each thread count in a forked child: Halide's JIT
 // thread pool reads HL_NUM_THREADS once, when it first starts.
+#include "compiler/halide/HostTarget.h"
 #include "schedules/cpu/CpuKernels.h"
 
 #include <sys/wait.h>
@@ -125,7 +126,7 @@ double medianSeconds(const ns::KernelPtr &k, const std::vector<Buf> &in, Buf &ou
 
 void benchLayer(const Layer &l, const Options &o) {
   Halide::Target t = o.avx2 ? Halide::Target("x86-64-linux-avx-avx2-f16c-fma-sse41")
-                            : Halide::get_host_target();
+                            : netc::halide::hostTarget();
   nh::ConvSpec spec = l.spec;
   if (o.blocked) spec.wBlock = ns::preferredWeightBlock(spec, t);
   ns::ConvSchedule s = ns::defaultConvSchedule(spec, t);
@@ -163,7 +164,7 @@ void benchDispatch(const Options &o) {
   nh::Shape3 shape{16, 1, 1};
   Buf x(16, 1, 1, 1), out(16, 1, 1, 1);
   x.fill(1.f);
-  double sec = medianSeconds(ns::reluKernel(shape, Halide::get_host_target()), {x}, out);
+  double sec = medianSeconds(ns::reluKernel(shape, netc::halide::hostTarget()), {x}, out);
   std::printf("%-40s threads=%d  %8.1f us per call\n", "dispatch overhead (relu, 16 floats)",
               o.threads, sec * 1e6);
 }

@@ -1,6 +1,7 @@
 // bench_ops: time of the memory-bound kernels at ResNet/AlexNet shapes, with
 // the effective bandwidth (bytes read + written once / time). Batch 1.
 // Thread count: HL_NUM_THREADS (default here: 1).
+#include "compiler/halide/HostTarget.h"
 #include "schedules/cpu/CpuKernels.h"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ nh::PoolSpec pool(int c, int hw, int k, int s, int p) {
 int main() {
   setenv("HL_NUM_THREADS", "1", 0);
   std::printf("threads: %s\n", std::getenv("HL_NUM_THREADS"));
-  Halide::Target t = Halide::get_host_target();
+  Halide::Target t = netc::halide::hostTarget();
   nh::PoolSpec mp = pool(64, 112, 3, 2, 1);
   report("maxpool 3x3 s2 64@112", ns::maxPoolKernel(mp, t), {filled({64, 112, 112, 1})},
          Buf(64, 56, 56, 1));

@@ -8,6 +8,7 @@
 // PyTorch and NumPy have them) and converted at the boundary.
 #pragma once
 
+#include "compiler/halide/HostTarget.h"
 #include "compiler/halide/Conv.h"
 #include "compiler/halide/KernelCache.h"
 #include "runtime/NamedTensor.h"
@@ -25,7 +26,7 @@ namespace netc::runtime {
 
 struct ExecOptions {
   int batch = 1;
-  Halide::Target target = Halide::get_host_target();
+  Halide::Target target = netc::halide::hostTarget();
   /// Plan only (for an ahead-of-time library): no arena is allocated, and
   /// forward() must not be called. Pair with a deferred KernelCache.
   bool planOnly = false;

@@ -11,6 +11,7 @@
 // parameters() converts back to PyTorch's layouts.
 #pragma once
 
+#include "compiler/halide/HostTarget.h"
 #include "runtime/NamedTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -33,7 +34,7 @@ namespace netc::runtime {
 
 struct TrainerOptions {
   int batch = 128;
-  Halide::Target target = Halide::get_host_target();
+  Halide::Target target = netc::halide::hostTarget();
   uint64_t seed = 0; ///< dropout masks derive from (seed, step index)
   /// Plan only (for an ahead-of-time library): no arena, no buffers; step()
   /// must not be called. Pair with deferred kernel caches.

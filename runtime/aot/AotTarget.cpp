@@ -1,4 +1,5 @@
 #include "runtime/aot/AotTarget.h"
+#include "compiler/halide/HostTarget.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -35,7 +36,7 @@ const std::vector<NamedTarget> &namedTargets() {
 Halide::Target parseTarget(const std::string &spec) {
   for (const NamedTarget &t : namedTargets())
     if (t.name == spec)
-      return t.halide.empty() ? Halide::get_host_target() : Halide::Target(t.halide);
+      return t.halide.empty() ? netc::halide::hostTarget() : Halide::Target(t.halide);
   if (Halide::Target::validate_target_string(spec)) {
     Halide::Target t(spec);
     if (t.os != Halide::Target::Linux)
@@ -60,7 +61,7 @@ std::string cTriple(const Halide::Target &t) {
 }
 
 bool runsHere(const Halide::Target &t) {
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = netc::halide::hostTarget();
   if (t.arch != host.arch || t.bits != host.bits || t.os != host.os || t.has_gpu_feature())
     return false;
   for (int f = 0; f < Halide::Target::FeatureEnd; ++f) {

@@ -1,4 +1,5 @@
 #include "runtime/aot/Toolchain.h"
+#include "compiler/halide/HostTarget.h"
 
 #include "runtime/aot/AotTarget.h"
 
@@ -75,7 +76,7 @@ std::string cFlags(const Halide::Target &t, const std::string &cc) {
 // Halide's own runtime headers, so a drifted declaration cannot pass.
 std::string halideHeaderCheck(const Halide::Target &t) {
 #ifdef NETC_HALIDE_INCLUDE_DIR
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = netc::halide::hostTarget();
   if (t.arch != host.arch || t.bits != host.bits || !fs::exists(NETC_HALIDE_INCLUDE_DIR))
     return "";
   std::string inc = std::string(" -I") + quote(NETC_HALIDE_INCLUDE_DIR) + " -include HalideRuntime.h";

@@ -8,6 +8,7 @@
 // step() allocates nothing.
 #pragma once
 
+#include "compiler/halide/HostTarget.h"
 #include "runtime/NamedTensor.h"
 
 #include <Halide.h>
@@ -28,7 +29,7 @@ inline constexpr const char *kSgdOptimizerName = "sgd_momentum";
 
 class SgdOptimizer {
 public:
-  explicit SgdOptimizer(const Halide::Target &target = Halide::get_host_target());
+  explicit SgdOptimizer(const Halide::Target &target = netc::halide::hostTarget());
   ~SgdOptimizer();
   SgdOptimizer(const SgdOptimizer &) = delete;
   SgdOptimizer &operator=(const SgdOptimizer &) = delete;

@@ -168,8 +168,9 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
     s = c;
     s.coOuter = !c.coOuter;
     flags.push_back(s);
-    // rowsPerTask > 1 is not searched: with input staging on a strided 7x7
-    // layer it traps inside the kernel (a scheduleConv bug to fix first).
+    s = c;
+    s.rowsPerTask = c.rowsPerTask * 2;
+    flags.push_back(s);
   }
   pr.total += static_cast<int>(flags.size());
   for (const ConvSchedule &c : flags) {

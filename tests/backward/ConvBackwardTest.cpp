@@ -1,5 +1,6 @@
 // Conv dX, dW, db and the fused dX epilogue against double finite
 // differences of the reference convolution.
+#include "compiler/halide/HostTarget.h"
 #include "GradCheck.h"
 #include "RefOps.h"
 #include "schedules/cpu/backward/TrainKernels.h"
@@ -54,7 +55,7 @@ TEST_P(ConvBackward, DxMatchesFiniteDifferences) {
   nb::ConvDxSpec d;
   d.conv = s;
   auto dx = zeros(xDims(s, c.n));
-  sb::convDxKernel(d, Halide::get_host_target())
+  sb::convDxKernel(d, netc::halide::hostTarget())
       ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.w, wDims(s))}, {dx});
   EXPECT_LT(relError(dx, ref), kGradTol);
 }
@@ -65,7 +66,7 @@ TEST_P(ConvBackward, DwMatchesFiniteDifferences) {
   Tensors t = randomTensors(s, c.n, 2);
   Vec ref = fdGradient([&](const Vec &w) { return refConv(s, c.n, t.x, w); }, t.w, t.dy);
   auto dw = zeros(wDims(s));
-  sb::convDwKernel(s, Halide::get_host_target())
+  sb::convDwKernel(s, netc::halide::hostTarget())
       ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.x, xDims(s, c.n))}, {dw});
   EXPECT_LT(relError(dw, ref), kGradTol);
 }
@@ -77,7 +78,7 @@ TEST_P(ConvBackward, DbIsTheSumOfDy) {
   Vec ref(s.cout, 0.0);
   for (size_t i = 0; i < t.dy.size(); ++i) ref[i % s.cout] += t.dy[i];
   auto db = zeros({s.cout});
-  sb::convDbKernel(s, Halide::get_host_target())->run({toBuf(t.dy, yDims(s, c.n))}, {db});
+  sb::convDbKernel(s, netc::halide::hostTarget())->run({toBuf(t.dy, yDims(s, c.n))}, {db});
   EXPECT_LT(relError(db, ref), kGradTol);
 }
 
@@ -119,7 +120,7 @@ void checkFusedEpilogue(nb::GradAdd add) {
   Vec ref = fdGradient(f, z, weights);
   std::vector<int> gDims = shortcut ? std::vector<int>{6, zp.outW(), zp.outH(), n} : xDims(s, n);
   auto dx = zeros(xDims(s, n));
-  sb::convDxKernel(d, Halide::get_host_target())
+  sb::convDxKernel(d, netc::halide::hostTarget())
       ->run({toBuf(dy, yDims(s, n)), toBuf(w, wDims(s)), toBuf(g, gDims),
              toBuf(refRelu(z), xDims(s, n))},
             {dx});
@@ -182,9 +183,9 @@ TEST_P(ConvBackwardLarge, DxAndDwMatchDirectSums) {
   nb::ConvDxSpec d;
   d.conv = s;
   auto dx = zeros(xDims(s, c.n)), dw = zeros(wDims(s));
-  sb::convDxKernel(d, Halide::get_host_target())
+  sb::convDxKernel(d, netc::halide::hostTarget())
       ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.w, wDims(s))}, {dx});
-  sb::convDwKernel(s, Halide::get_host_target())
+  sb::convDwKernel(s, netc::halide::hostTarget())
       ->run({toBuf(t.dy, yDims(s, c.n)), toBuf(t.x, xDims(s, c.n))}, {dw});
   EXPECT_LT(relError(dx, ref.dx), 1e-5);
   EXPECT_LT(relError(dw, ref.dw), 1e-5);

@@ -1,5 +1,6 @@
 // SGD with momentum and weight decay: two steps computed by hand
 // (and identical to torch.optim.SGD(lr=0.1, momentum=0.9, weight_decay=0.01)).
+#include "compiler/halide/HostTarget.h"
 #include "GradCheck.h"
 #include "schedules/cpu/backward/TrainKernels.h"
 
@@ -19,7 +20,7 @@ TEST(Sgd, MatchesTwoHandComputedSteps) {
   Halide::Buffer<float> p = toBuf({1.0, -2.0, 0.5, 3.0}, {4});
   // The first step must ignore whatever the buffer holds.
   Halide::Buffer<float> buf = toBuf({7.0, 7.0, 7.0, 7.0}, {4});
-  auto k = sb::sgdKernel(Halide::get_host_target());
+  auto k = sb::sgdKernel(netc::halide::hostTarget());
   // In place: the outputs alias p and buf.
   k->run({p, toBuf({0.1, 0.2, -0.3, 0.0}, {4}), buf}, {p, buf}, scalars1);
   EXPECT_LT(relError(p, {0.989, -2.018, 0.5295, 2.997}), 1e-6);
@@ -34,7 +35,7 @@ TEST(Sgd, LongArraysUseEveryChunkAndTail) {
   std::mt19937 rng(11);
   Vec p = randomVec(rng, n), g = randomVec(rng, n), b = randomVec(rng, n);
   Halide::Buffer<float> newP = zeros({n}), newB = zeros({n});
-  sb::sgdKernel(Halide::get_host_target())
+  sb::sgdKernel(netc::halide::hostTarget())
       ->run({toBuf(p, {n}), toBuf(g, {n}), toBuf(b, {n})}, {newP, newB}, {0.05f, 0.5f, 0.1f, 0.f});
   Vec refP(n), refB(n);
   for (int i = 0; i < n; ++i) {

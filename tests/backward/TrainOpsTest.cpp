@@ -1,5 +1,6 @@
 // BatchNorm training, pooling, FC, loss, relu, dropout and shortcut
 // gradients against double finite differences of the reference forwards.
+#include "compiler/halide/HostTarget.h"
 #include "GradCheck.h"
 #include "RefOps.h"
 #include "schedules/cpu/backward/TrainKernels.h"
@@ -15,7 +16,7 @@ namespace nh = netc::halide;
 namespace nb = netc::halide::backward;
 namespace sb = netc::schedules::backward;
 
-Halide::Target host() { return Halide::get_host_target(); }
+Halide::Target host() { return netc::halide::hostTarget(); }
 
 std::vector<int> nhwc(const nh::Shape3 &s, int n) { return {s.c, s.w, s.h, n}; }
 

@@ -2,6 +2,7 @@
 // AOT-compiles and stores a shared object, a warm one loads it without
 // compiling; AOT results equal the JIT path; corrupt or mismatched files are
 // rejected and rebuilt. Each test has its own temporary cache directory.
+#include "compiler/halide/HostTarget.h"
 #include "compiler/halide/AotKernel.h"
 #include "compiler/halide/KernelCache.h"
 #include "schedules/cpu/CpuKernels.h"
@@ -23,7 +24,7 @@ namespace nh = netc::halide;
 namespace ns = netc::schedules;
 using Buf = Halide::Buffer<float>;
 
-Halide::Target target() { return Halide::get_host_target(); }
+Halide::Target target() { return netc::halide::hostTarget(); }
 
 nh::ConvSpec convSpec() {
   nh::ConvSpec s;

@@ -1,4 +1,5 @@
 #include "Helpers.h"
+#include "compiler/halide/HostTarget.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,7 +27,7 @@ double relError(const Buf &got, const Buf &ref) {
   return maxDiff / std::max(1.0, maxRef);
 }
 
-Halide::Target avx512Target() { return Halide::get_host_target(); }
+Halide::Target avx512Target() { return netc::halide::hostTarget(); }
 
 Halide::Target avx2Target() {
   return Halide::Target("x86-64-linux-avx-avx2-f16c-fma-sse41");

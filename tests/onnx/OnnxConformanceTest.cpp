@@ -5,6 +5,7 @@
 // output. Training-mode BatchNormalization has no inference network; its cases
 // run through the training kernel (bnTrainForwardKernel) instead. Cases netc
 // cannot express are listed with the reason, and counted.
+#include "compiler/halide/HostTarget.h"
 #include "../e2e/Compare.h"
 
 #include "compiler/Compile.h"
@@ -369,7 +370,7 @@ TEST_P(BnTrainConformance, TrainKernelMatchesOnnx) {
   spec.momentum = 1.f - onnxMomentum; // PyTorch's convention
   spec.relu = false;
   Halide::Buffer<float> y(ch, w, h, n), stats(ch, nb::kBnStats);
-  netc::schedules::backward::bnTrainForwardKernel(spec, Halide::get_host_target())
+  netc::schedules::backward::bnTrainForwardKernel(spec, netc::halide::hostTarget())
       ->run({toNhwc(x), vec(in[1]), vec(in[2]), vec(in[3]), vec(in[4])}, {y, stats});
 
   NamedTensor wantY = runtime::loadOnnxTensor(dir + "/test_data_set_0/output_0.pb");

@@ -1,5 +1,6 @@
 // `netc compile --target T -o DIR` and `netc targets`: networks as static
 // libraries with a C header (runtime/aot).
+#include "compiler/halide/HostTarget.h"
 #include "tools/netc/Commands.h"
 
 #include "compiler/Compile.h"
@@ -95,7 +96,7 @@ int compileLibrary(const CompileArgs &a) {
 
 int targets() {
   for (const aot::NamedTarget &t : aot::namedTargets()) {
-    std::string halide = t.halide.empty() ? Halide::get_host_target().to_string() : t.halide;
+    std::string halide = t.halide.empty() ? netc::halide::hostTarget().to_string() : t.halide;
     std::printf("%-16s %s\n%-16s   %s\n", t.name.c_str(), t.description.c_str(), "", halide.c_str());
   }
   std::printf("\nAny Halide target string is accepted as well (Linux, x86-64 or arm-64).\n");
