@@ -11,17 +11,12 @@
 
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 
 namespace netc::aot {
 
-namespace fs = std::filesystem;
 namespace hl = netc::halide;
 
 namespace {
@@ -121,62 +116,6 @@ LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::Nam
   r.workspaceBytes = layout.arenaBytes;
   r.calls = layout.calls.size();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
-}
-
-LibraryResult packageLibrary(const LibraryOptions &o, const std::vector<Halide::Pipeline> &pipelines,
-                             const std::vector<std::vector<Halide::Argument>> &args,
-                             const std::vector<std::string> &kernelNames,
-                             const std::string &header, const std::string &driver,
-                             const std::vector<char> &blob) {
-  fs::path out(o.outDir);
-  std::error_code made;
-  fs::create_directories(out, made);
-  if (made)
-    throw std::runtime_error("cannot create the output directory '" + o.outDir +
-                             "': " + made.message());
-  TempDir tmp(out, o.name);
-  std::vector<std::string> objects =
-      compileKernelObjects(pipelines, args, kernelNames, o.target, tmp.path);
-  writeText(tmp.path / (o.name + ".h"), header);
-  writeText(tmp.path / (o.name + ".c"), driver);
-  fs::path blobPath = tmp.path / (o.name + ".weights");
-  writeText(blobPath, std::string(blob.begin(), blob.end()));
-  std::string cc = cCompiler(o.target);
-  std::string driverObj = (tmp.path / (o.name + "_driver.o")).string();
-  runCompiler(cc + cFlags(o.target, cc) + halideHeaderCheck(o.target) + " -I" +
-                  quote(tmp.path.string()) + " " + quote((tmp.path / (o.name + ".c")).string()) +
-                  " -o " + quote(driverObj),
-              tmp.path / "cc.log");
-  objects.push_back(driverObj);
-  if (o.embedWeights) {
-    if (cc.find("clang") == std::string::npos && o.target.arch != Halide::Target::X86)
-      throw std::runtime_error("--embed-weights for " + o.target.to_string() + " needs clang");
-    fs::path s = tmp.path / (o.name + "_weights.S");
-    writeText(s, weightsAssembly(o.name, blobPath));
-    std::string wobj = (tmp.path / (o.name + "_weights.o")).string();
-    runCompiler(cc + cFlags(o.target, cc) + " " + quote(s.string()) + " -o " + quote(wobj),
-                tmp.path / "as.log");
-    objects.push_back(wobj);
-  }
-  fs::path lib = tmp.path / (o.name + ".a");
-  Halide::create_static_library(objects, o.target, lib.string());
-
-  LibraryResult r;
-  r.library = (out / (o.name + ".a")).string();
-  r.header = (out / (o.name + ".h")).string();
-  r.libraryBytes = static_cast<int64_t>(fs::file_size(lib));
-  r.weightBytes = static_cast<int64_t>(blob.size());
-  r.kernels = kernelNames.size();
-  moveInto(lib, r.library);
-  moveInto(tmp.path / (o.name + ".h"), r.header);
-  std::error_code ec;
-  if (!o.embedWeights) {
-    r.weights = (out / (o.name + ".weights")).string();
-    moveInto(blobPath, r.weights);
-  } else {
-    fs::remove(out / (o.name + ".weights"), ec);  // a stale file would not match
-  }
   return r;
 }
 
