@@ -2,18 +2,23 @@
 //
 // Usage: bench_conv [--threads N] [--layer SUBSTR] [--cv N] [--tx N] [--rows N]
 //                   [--nostage] [--coouter|--rowouter] [--avx2] [--cold] [--blocked]
+//                   [--wg 2|4]
+// --wg runs 3x3 stride-1 layers as Winograd F(m x m, 3x3) and prints the
+// error against the direct conv (max|diff| / max(1, max|direct|)).
 // --cold evicts the caches (writes 64 MiB) before every timed call, as in a
 // whole network at batch 1, whose weights (100 MB for ResNet-50) do not stay
 // in L3 from one pass to the next.
 // Without --threads, runs each thread count in a forked child: Halide's JIT
 // thread pool reads HL_NUM_THREADS once, when it first starts.
 #include "compiler/halide/HostTarget.h"
+#include "compiler/halide/WinogradConv.h"
 #include "schedules/cpu/CpuKernels.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +83,7 @@ struct Options {
   // Overrides of the default schedule's fields; -1 = keep the default.
   int cv = -1, tx = -1, rows = -1, stage = -1, coOuter = -1;
   bool avx2 = false, cold = false, blocked = false;
+  int wg = 0;  // Winograd F(wg x wg, 3x3) where the layer allows it
 };
 
 // Writes (and so owns) 64 MiB: more than L2 + L3, so the next call finds its
@@ -129,6 +135,7 @@ void benchLayer(const Layer &l, const Options &o) {
                             : netc::halide::hostTarget();
   nh::ConvSpec spec = l.spec;
   if (o.blocked) spec.wBlock = ns::preferredWeightBlock(spec, t);
+  if (o.wg && spec.winogradApplies()) spec.wBlock = 0, spec.winograd = o.wg;
   ns::ConvSchedule s = ns::defaultConvSchedule(spec, t);
   if (o.cv >= 0) s.coVecs = o.cv;
   if (o.tx >= 0) s.tileX = o.tx;
@@ -148,12 +155,32 @@ void benchLayer(const Layer &l, const Options &o) {
   }
   if (c.residual == nh::Residual::Same) in.push_back(randomBuf(rng, {c.cout, c.outW(), c.outH(), 1}));
   Buf out(c.cout, c.outW(), c.outH(), 1);
+  double err = -1;
+  if (c.winograd) {  // against the direct conv on the same data
+    std::vector<Buf> direct = in;
+    nh::ConvSpec d = c;
+    d.winograd = 0;
+    Buf ref(c.cout, c.outW(), c.outH(), 1);
+    ns::convKernel(d, t)->run(direct, ref);
+    std::vector<float> u = nh::winogradWeights(in[1].data(), c.cout, c.cin, c.winograd);
+    Buf b(std::vector<int>{c.cout, c.cin, c.winograd + 2, c.winograd + 2});
+    std::copy(u.begin(), u.end(), b.data());
+    in[1] = b;
+    ns::convKernel(c, t, s)->run(in, out);
+    double num = 0, den = 0;
+    for (int i = 0; i < static_cast<int>(out.number_of_elements()); ++i) {
+      num = std::max(num, double(std::abs(out.data()[i] - ref.data()[i])));
+      den = std::max(den, double(std::abs(ref.data()[i])));
+    }
+    err = num / std::max(1.0, den);
+  }
   double cpu = 0;
   double sec = medianSeconds(ns::convKernel(c, t, s), in, out, o.cold, &cpu);
   double gflops = c.flops(1) / sec * 1e-9;
   std::printf("%-44s threads=%d  %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak", l.name, o.threads,
               sec * 1e3, gflops, 100.0 * gflops / (kPeakPerThread * o.threads));
   if (o.threads == 1) std::printf("  (cpu %5.1f%%)", 100.0 * c.flops(1) / cpu * 1e-9 / kPeakPerThread);
+  if (err >= 0) std::printf("  (err %.1e vs direct)", err);
   std::printf("  [%s]\n", s.key().c_str());
   std::fflush(stdout);
 }
@@ -191,6 +218,7 @@ Options parse(int argc, char **argv) {
     else if (a == "--cold") o.cold = true;
     else if (a == "--blocked") o.blocked = true;
     else if (a == "--avx2") o.avx2 = true;
+    else if (a == "--wg") o.wg = next();
   }
   return o;
 }

@@ -286,10 +286,16 @@ struct Executor::Impl {
     // tile's weights are one contiguous stream (they come from DRAM at batch 1).
     // Asked after the post-ops are in the spec: a tuned schedule is keyed by
     // the whole spec, and the block must be the tile of that same schedule.
-    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
+    // A 3x3 stride-1 conv may run as Winograd; its weights are then
+    // transformed here, once, in double precision.
+    spec.winograd = sc::preferredWinograd(spec, opts.target);
+    spec.wBlock = spec.winograd ? 0 : sc::preferredWeightBlock(spec, opts.target);
     std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
     std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
-    if (spec.wBlock > 0) {
+    if (spec.winograd) {
+      hwio = hl::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd);
+      wdims = {spec.cout, spec.cin, spec.winograd + 2, spec.winograd + 2};
+    } else if (spec.wBlock > 0) {
       hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
       wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
     }

@@ -23,6 +23,7 @@ std::string ConvSpec::key() const {
     << inH << "x" << inW << (bias ? " bias" : "")
     << (scaleShift ? " bn" : "") << (relu ? " relu" : "");
   if (wBlock) k << " wb" << wBlock;
+  if (winograd) k << " wg" << winograd;
   if (residual == Residual::Same) k << " res";
   if (residual == Residual::ZeroPadded)
     k << " resA" << resC << "x" << resH << "x" << resW << "s" << resStride;
@@ -37,10 +38,16 @@ void ConvSpec::validate() const {
     fail("kernel larger than padded input");
   if (wBlock < 0 || (wBlock > 0 && (wBlock % 16 != 0 || cout % wBlock != 0)))
     fail("weight block must be a multiple of 16 dividing cout");
+  if (winograd != 0 && winograd != 2 && winograd != 4) fail("winograd tile must be 0, 2 or 4");
+  if (winograd && (!winogradApplies() || wBlock)) fail("winograd needs 3x3, stride 1, HWIO");
   if (residual != Residual::ZeroPadded) return;
   if (resC < 1 || resC > cout || resStride < 1) fail("bad shortcut channels or stride");
   if ((outW() - 1) * resStride >= resW || (outH() - 1) * resStride >= resH)
     fail("shortcut smaller than the output");
+}
+
+bool ConvSpec::winogradApplies() const {
+  return kh == 3 && kw == 3 && sH() == 1 && sW() == 1 && cin % 8 == 0 && cout % 16 == 0;
 }
 
 namespace {
@@ -51,11 +58,18 @@ ImageParam vectorParam(const char *name, int extent) {
   return p;
 }
 
-void declareInputs(ConvAlgo &a) {
+}  // namespace
+
+void declareConvInputs(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
   a.input = ImageParam(Float(32), 4, "conv_in");
   constrainNhwc(a.input, {s.cin, s.inW, s.inH});
-  if (s.wBlock > 0) {
+  if (s.winograd > 0) {  // U = G g G^T: (co, ci, ax, ay), dense
+    a.weights = ImageParam(Float(32), 4, "conv_w");
+    int alpha = s.winograd + 2;
+    constrainNhwc(a.weights, {s.cout, s.cin, alpha});
+    a.weights.dim(3).set_bounds(0, alpha);
+  } else if (s.wBlock > 0) {
     a.weights = ImageParam(Float(32), 5, "conv_w");
     int extents[5] = {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock};
     int stride = 1;
@@ -85,6 +99,8 @@ void declareInputs(ConvAlgo &a) {
     a.inputs.push_back(a.residual);
   }
 }
+
+namespace {
 
 // Zero padding only in x and y; no boundary logic at all without padding.
 void definePadded(ConvAlgo &a) {
@@ -128,7 +144,9 @@ Expr residualTerm(const ConvAlgo &a) {
   return Halide::select(src >= 0 && src < s.resC, val, 0.f);
 }
 
-void defineOutput(ConvAlgo &a) {
+}  // namespace
+
+void defineConvOutput(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
   const NhwcVars &v = a.v;
   Expr e = a.conv(v.c, v.x, v.y, v.n);
@@ -140,8 +158,6 @@ void defineOutput(ConvAlgo &a) {
   constrainNhwcOutput(a.out, {s.cout, s.outW(), s.outH()});
 }
 
-}  // namespace
-
 ConvAlgo buildConv(const ConvSpec &spec) {
   spec.validate();
   ConvAlgo a;
@@ -149,7 +165,9 @@ ConvAlgo buildConv(const ConvSpec &spec) {
   a.padded = Func("conv_padded");
   a.conv = Func("conv_sum");
   a.out = Func("conv_out");
-  declareInputs(a);
+  if (spec.winograd)
+    throw std::invalid_argument(spec.key() + ": a Winograd spec is built by buildWinogradConv");
+  declareConvInputs(a);
   definePadded(a);
   defineWeights(a);
   const NhwcVars &v = a.v;
@@ -158,7 +176,7 @@ ConvAlgo buildConv(const ConvSpec &spec) {
   Expr iy = v.y * spec.sH() + a.r.z - spec.pTop();
   a.conv(v.c, v.x, v.y, v.n) = 0.f;
   a.conv(v.c, v.x, v.y, v.n) += a.wts(v.c, a.r.x, a.r.y, a.r.z) * a.padded(a.r.x, ix, iy, v.n);
-  defineOutput(a);
+  defineConvOutput(a);
   return a;
 }
 

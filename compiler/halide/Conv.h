@@ -36,6 +36,10 @@ struct ConvSpec {
   // schedule then tiles output channels by exactly B. Make it with
   // hwioToBlocked.
   int wBlock = 0;
+  // Algorithm and weight layout: 0 direct; 2 or 4 Winograd F(m x m, 3 x 3)
+  // (compiler/halide/WinogradConv.h), whose weights are pre-transformed:
+  // (co, ci, ax, ay) with alpha = m + 2, made by winogradWeights.
+  int winograd = 0;
 
   int sH() const { return strideH < 0 ? stride : strideH; }
   int sW() const { return strideW < 0 ? stride : strideW; }
@@ -51,6 +55,9 @@ struct ConvSpec {
   // Throws std::invalid_argument on an impossible spec (checked by buildConv,
   // so bad layers fail with a message rather than inside Halide).
   void validate() const;
+  // True when Winograd F(m x m, 3 x 3) may compute this conv: 3x3, stride 1,
+  // and whole vectors of channels (cin % 8, cout % 16).
+  bool winogradApplies() const;
 };
 
 // Everything a conv schedule needs. Halide dims:
@@ -68,6 +75,11 @@ struct ConvAlgo {
 };
 
 ConvAlgo buildConv(const ConvSpec &spec);
+
+// Building blocks shared with the Winograd algorithm (WinogradConv.h):
+// the ImageParams of a spec (a.spec set), and a.out = post-ops(a.conv).
+void declareConvInputs(ConvAlgo &a);
+void defineConvOutput(ConvAlgo &a);
 
 // HWIO weights (cout, cin, kw, kh innermost first) to the blocked layout of
 // ConvSpec::wBlock; `block` must divide cout.

@@ -3,6 +3,7 @@
 #include "schedules/tuning/TuningDb.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 namespace netc::schedules {
@@ -18,10 +19,13 @@ std::string ConvSchedule::key() const {
   std::ostringstream k;
   k << "v" << vec << " cv" << coVecs << " tx" << tileX << " rows" << rowsPerTask
     << (stagePadded ? " stage" : "") << (parallel ? " par" : "") << (coOuter ? " coouter" : "");
+  if (winograd) k << " wg" << winograd;
   return k.str();
 }
 
-ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
+ConvSchedule directConvSchedule(const ConvSpec &specIn, const Halide::Target &t) {
+  ConvSpec spec = specIn;
+  spec.winograd = 0;
   ConvSchedule s;
   s.vec = floatLanes(t);
   // 4x4 accumulators fit 32 zmm registers with room for weights and
@@ -44,9 +48,43 @@ ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) 
   return s;
 }
 
+namespace {
+
+// NETC_WINOGRAD=0 keeps the built-in schedules direct (tuned ones still apply).
+bool winogradByDefault() {
+  const char *e = std::getenv("NETC_WINOGRAD");
+  return !(e && std::string(e) == "0");
+}
+
+// Measured 1 thread, batch 1, cold caches (bench_conv --wg): see the table
+// in docs/tuning.md.
+ConvSchedule winogradDefault(const ConvSpec &spec, ConvSchedule s) {
+  const int w = std::min(spec.outW(), spec.outH());
+  if (w >= 28) {
+    s.winograd = 4, s.coVecs = 4, s.tileX = 4, s.rowsPerTask = 1;
+  } else if (w >= 14) {
+    s.winograd = 2, s.coVecs = 4, s.tileX = 7, s.rowsPerTask = 2;
+  } else {
+    s.winograd = 0;  // 7x7 maps: the 2.25x larger weights cost more than the FMAs saved
+  }
+  return s;
+}
+
+}  // namespace
+
+ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
+  ConvSchedule s = directConvSchedule(spec, t);
+  if (!spec.winogradApplies() || t.has_gpu_feature() || !winogradByDefault()) return s;
+  s = winogradDefault(spec, s);
+  ConvSpec w = spec;
+  w.winograd = s.winograd;
+  return s.winograd ? clampConvSchedule(w, s) : s;
+}
+
 ConvSchedule chosenConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
   ConvSpec plain = spec;
   plain.wBlock = 0;
+  plain.winograd = 0;
   if (std::optional<ConvSchedule> tuned = tunedConvSchedule(plain, t))
     return *tuned;
   return defaultConvSchedule(plain, t);
@@ -56,9 +94,15 @@ int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t) {
   return weightBlockFor(spec, chosenConvSchedule(spec, t));
 }
 
+int preferredWinograd(const ConvSpec &spec, const Halide::Target &t) {
+  if (t.has_gpu_feature() || !spec.winogradApplies()) return 0;
+  return chosenConvSchedule(spec, t).winograd;
+}
+
 int weightBlockFor(const ConvSpec &spec, ConvSchedule s) {
   ConvSpec plain = spec;
   plain.wBlock = 0;
+  if (s.winograd || spec.winograd) return 0;  // Winograd weights have their own layout
   s = clampConvSchedule(plain, s);
   int tile = s.vec * s.coVecs;
   return tile % 16 == 0 && spec.cout % tile == 0 ? tile : 0;
@@ -76,6 +120,15 @@ ConvSchedule clampConvSchedule(const ConvSpec &spec, ConvSchedule s) {
   if (spec.wBlock > 0) {  // the channel tile is the weight block
     while (spec.wBlock % s.vec != 0) s.vec /= 2;
     s.coVecs = spec.wBlock / s.vec;
+  }
+  // The spec's weight layout decides the algorithm, as wBlock decides the tile.
+  s.winograd = spec.winograd;
+  if (s.winograd) {
+    int m = s.winograd;
+    s.tileX = std::clamp(s.tileX, 1, (spec.outW() + m - 1) / m);
+    s.rowsPerTask = std::clamp(s.rowsPerTask, 1, (spec.outH() + m - 1) / m);
+    s.coOuter = false;
+    return s;
   }
   s.tileX = std::clamp(s.tileX, 1, spec.outW());
   s.rowsPerTask = std::clamp(s.rowsPerTask, 1, spec.outH());

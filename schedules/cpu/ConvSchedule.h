@@ -26,13 +26,21 @@ struct ConvSchedule {
   // whose weights are cold in a network (they do not stay in L3 between
   // passes).
   bool coOuter = false;
+  // Algorithm: 0 direct; 2 or 4 Winograd F(m x m, 3x3) (WinogradSchedule.h),
+  // for specs with winogradApplies(). There tileX counts m x m tiles and
+  // rowsPerTask tile rows; stagePadded, coOuter do not apply.
+  int winograd = 0;
   std::string key() const;
 };
 
 // Vector width of `t` for float32.
 int floatLanes(const Halide::Target &t);
 
-// A good starting point for `spec` on `t`; params are clamped to the shape.
+// The built-in direct-conv schedule for `spec` on `t` (clamped).
+ConvSchedule directConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+
+// The built-in schedule: Winograd for the 3x3 stride-1 layers where it was
+// measured faster, else directConvSchedule.
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
 // The schedule kernels use for `spec` (wBlock ignored): the tuning
@@ -45,6 +53,10 @@ ConvSchedule chosenConvSchedule(const netc::halide::ConvSpec &spec, const Halide
 int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 // The same for a given schedule `s`.
 int weightBlockFor(const netc::halide::ConvSpec &spec, ConvSchedule s);
+
+// The Winograd tile (ConvSpec::winograd) the chosen schedule of `spec` wants,
+// 0 for direct; always 0 on GPU targets.
+int preferredWinograd(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
 // Makes params legal for the spec (tiles no larger than the extents, ...).
 ConvSchedule clampConvSchedule(const netc::halide::ConvSpec &spec, ConvSchedule s);

@@ -1,5 +1,7 @@
 #include "CpuKernels.h"
 
+#include "schedules/cpu/WinogradSchedule.h"
+
 namespace netc::schedules {
 
 namespace nh = netc::halide;
@@ -45,6 +47,11 @@ ConvSchedule cpuConvSchedule(const nh::ConvSpec &spec, const Target &t,
 
 nh::PipelineDef convPipeline(const nh::ConvSpec &spec, const Target &t,
                              std::optional<ConvSchedule> schedule) {
+  if (spec.winograd) {  // CPU only: preferredWinograd is 0 for GPU targets
+    nh::WinogradAlgo w = nh::buildWinogradConv(spec);
+    scheduleWinograd(w, cpuConvSchedule(spec, t, schedule));
+    return nh::PipelineDef{w.conv.out, w.conv.inputs};
+  }
   nh::ConvAlgo a = nh::buildConv(spec);
   if (t.has_gpu_feature())
     scheduleConvGpu(a, defaultGpuConvSchedule(spec));

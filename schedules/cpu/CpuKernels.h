@@ -17,6 +17,7 @@
 #include "compiler/halide/Lrn.h"
 #include "compiler/halide/Pool.h"
 #include "compiler/halide/Softmax.h"
+#include "compiler/halide/WinogradConv.h"
 #include "schedules/cpu/ConvSchedule.h"
 #include "schedules/cpu/OpSchedules.h"
 #include "schedules/cuda/GpuSchedules.h"

@@ -1,5 +1,7 @@
 #include "schedules/tuning/ConvTuner.h"
 
+#include "schedules/cpu/CpuKernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -54,30 +56,41 @@ void evictCaches() {
   for (size_t i = 0; i < junk.size(); i += 64) junk[i] = round;
 }
 
+// The candidate's weights: HWIO, blocked, or Winograd-transformed.
+Buf candidateWeights(const nh::ConvSpec &spec, const Buf &hwio) {
+  std::vector<float> v;
+  std::vector<int> dims;
+  if (spec.winograd) {
+    v = nh::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd);
+    dims = {spec.cout, spec.cin, spec.winograd + 2, spec.winograd + 2};
+  } else if (spec.wBlock > 0) {
+    v = nh::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
+    dims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
+  } else {
+    return hwio;
+  }
+  Buf w(dims);
+  std::copy(v.begin(), v.end(), w.data());
+  return w;
+}
+
 Measured measure(const nh::ConvSpec &plain, const ConvSchedule &cand, const LayerData &d,
                  const Halide::Target &t) {
   nh::ConvSpec spec = plain;
-  spec.wBlock = weightBlockFor(plain, cand);
-  nh::ConvAlgo a = nh::buildConv(spec);
-  scheduleConv(a, clampConvSchedule(spec, cand));
-  Halide::Pipeline p(a.out);
+  spec.winograd = cand.winograd;
+  spec.wBlock = weightBlockFor(spec, cand);
+  nh::PipelineDef def = convPipeline(spec, t, clampConvSchedule(spec, cand));
+  Halide::Pipeline p(def.out);
   p.compile_jit(t);
-  Buf w = d.hwio;
-  if (spec.wBlock > 0) {
-    std::vector<float> b = nh::hwioToBlocked(d.hwio.data(), spec.cout, spec.cin, spec.kw,
-                                             spec.kh, spec.wBlock);
-    w = Buf(std::vector<int>{spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock});
-    std::copy(b.begin(), b.end(), w.data());
-  }
+  // Inputs in call order: x, w, then bias, scale, shift, residual as enabled.
+  std::vector<const Buf *> args = {&d.x};
+  Buf w = candidateWeights(spec, d.hwio);
+  args.push_back(&w);
+  if (spec.bias) args.push_back(&d.bias);
+  if (spec.scaleShift) args.push_back(&d.scale), args.push_back(&d.shift);
+  if (spec.residual != nh::Residual::None) args.push_back(&d.residual);
   Halide::ParamMap params;
-  params.set(a.input, d.x);
-  params.set(a.weights, w);
-  if (spec.bias) params.set(a.bias, d.bias);
-  if (spec.scaleShift) {
-    params.set(a.scale, d.scale);
-    params.set(a.shift, d.shift);
-  }
-  if (spec.residual != nh::Residual::None) params.set(a.residual, d.residual);
+  for (size_t i = 0; i < args.size(); ++i) params.set(def.inputs[i], *args[i]);
   Measured m;
   m.out = Buf(spec.cout, spec.outW(), spec.outH(), 1);
   p.realize(m.out, t, params);  // warm-up
@@ -105,22 +118,50 @@ double relError(const Buf &a, const Buf &b) {
 
 }  // namespace
 
+namespace {
+
+// clampConvSchedule for the candidate's own algorithm.
+ConvSchedule clampFor(const nh::ConvSpec &plain, ConvSchedule s) {
+  nh::ConvSpec spec = plain;
+  spec.winograd = s.winograd;
+  return clampConvSchedule(spec, s);
+}
+
+// Accumulators must stay in registers: 32 vector registers with AVX-512,
+// 16 with AVX2, less room for a weight vector and a broadcast per FMA.
+int registerBudget(const ConvSchedule &s) { return s.vec >= 16 ? 28 : 12; }
+
+}  // namespace
+
 std::vector<ConvSchedule> tileCandidates(const nh::ConvSpec &spec, const Halide::Target &t) {
-  ConvSchedule base = defaultConvSchedule(spec, t);
-  // Accumulators must stay in registers: 32 vector registers with AVX-512,
-  // 16 with AVX2, less room for a weight vector and a broadcast per FMA.
-  int budget = base.vec >= 16 ? 28 : 12;
+  ConvSchedule base = directConvSchedule(spec, t);
   std::vector<ConvSchedule> out;
   std::set<std::string> seen;
+  auto add = [&](ConvSchedule c) {
+    c = clampFor(spec, c);
+    if (seen.insert(c.key()).second) out.push_back(c);
+  };
   for (int cv : {1, 2, 3, 4, 6, 8})
     for (int tx : {1, 2, 3, 4, 5, 6, 7, 8, 14}) {
-      if (cv * tx > budget || cv * tx < 2) continue;
-      ConvSchedule s = base;
-      s.coVecs = cv;
-      s.tileX = tx;
-      s = clampConvSchedule(spec, s);
-      if (seen.insert(s.key()).second) out.push_back(s);
+      if (cv * tx > registerBudget(base) || cv * tx < 2) continue;
+      ConvSchedule c = base;
+      c.coVecs = cv;
+      c.tileX = tx;
+      add(c);
     }
+  if (!spec.winogradApplies() || t.has_gpu_feature()) return out;
+  // Winograd: the algorithm, its register tile (channel vectors x tiles) and
+  // how many tile rows a task takes (all of them reuse the larger weights).
+  for (int m : {2, 4}) {
+    int tilesY = (spec.outH() + m - 1) / m;
+    for (auto [cv, tx] : {std::pair{4, 4}, {4, 6}, {2, 8}, {2, 12}, {4, 3}, {3, 8}})
+      for (int rows : {1, 2, tilesY}) {
+        if (cv * tx > registerBudget(base)) continue;
+        ConvSchedule c = base;
+        c.winograd = m, c.coVecs = cv, c.tileX = tx, c.rowsPerTask = rows;
+        add(c);
+      }
+  }
   return out;
 }
 
@@ -128,18 +169,19 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
                    const std::function<void(const TuneProgress &)> &progress) {
   nh::ConvSpec plain = plainIn;
   plain.wBlock = 0;
+  plain.winograd = 0;
   LayerData data(plain);
-  ConvSchedule base = clampConvSchedule(plain, defaultConvSchedule(plain, t));
-  Measured ref = measure(plain, base, data, t);
-  TunedConv best{base, ref.ms, ref.ms};
-  std::vector<ConvSchedule> tiles = tileCandidates(plain, t);
+  // Every candidate is checked against the direct built-in schedule.
+  ConvSchedule direct = clampFor(plain, directConvSchedule(plain, t));
+  Measured ref = measure(plain, direct, data, t);
+  ConvSchedule base = clampFor(plain, defaultConvSchedule(plain, t));
   TuneProgress pr;
-  pr.total = static_cast<int>(tiles.size());
-  pr.defaultMs = ref.ms;
-  std::set<std::string> tried = {base.key()};
-  std::vector<std::pair<double, ConvSchedule>> ranked;
-  auto tryOne = [&](const ConvSchedule &c) {
-    if (!tried.insert(clampConvSchedule(plain, c).key()).second) return;
+  std::set<std::string> tried = {direct.key()};
+  std::vector<std::pair<double, ConvSchedule>> ranked = {{ref.ms, direct}};
+  TunedConv best{direct, ref.ms, ref.ms};
+  auto tryOne = [&](const ConvSchedule &raw) {
+    ConvSchedule c = clampFor(plain, raw);
+    if (!tried.insert(c.key()).second) return;
     pr.next = c.key();
     if (progress) progress(pr);
     Measured m = measure(plain, c, data, t);
@@ -152,25 +194,32 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
     pr.next.clear();
     if (progress) progress(pr);
   };
+  tryOne(base);  // the built-in schedule, when it is not the direct one
+  double baseMs = ref.ms;
+  for (const auto &[ms, c] : ranked)
+    if (c.key() == base.key()) baseMs = ms;
+  best.defaultMs = pr.defaultMs = baseMs;
+  std::vector<ConvSchedule> tiles = tileCandidates(plain, t);
+  pr.total = static_cast<int>(tiles.size());
   for (const ConvSchedule &c : tiles) {
-    if (Clock::now() > deadline) return best;
+    if (Clock::now() > deadline) break;
     tryOne(c);
   }
-  // Stage 2: loop-structure flags on the three best tiles.
+  // Stage 2: loop-structure flags on the three best.
   std::sort(ranked.begin(), ranked.end(),
             [](const auto &a, const auto &b) { return a.first < b.first; });
   ranked.resize(std::min<size_t>(ranked.size(), 3));
   std::vector<ConvSchedule> flags;
   for (const auto &[ms, c] : ranked) {
-    ConvSchedule s = c;
-    s.stagePadded = !c.stagePadded;
-    flags.push_back(s);
-    s = c;
-    s.coOuter = !c.coOuter;
-    flags.push_back(s);
-    s = c;
-    s.rowsPerTask = c.rowsPerTask * 2;
-    flags.push_back(s);
+    ConvSchedule f = c;
+    f.stagePadded = !c.stagePadded;
+    flags.push_back(f);
+    f = c;
+    f.coOuter = !c.coOuter;
+    flags.push_back(f);
+    f = c;
+    f.rowsPerTask = c.rowsPerTask * 2;
+    flags.push_back(f);
   }
   pr.total += static_cast<int>(flags.size());
   for (const ConvSchedule &c : flags) {
@@ -178,7 +227,7 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
     tryOne(c);
   }
   // Within 3% is noise on this machine: keep the built-in schedule then.
-  if (best.ms > 0.97 * ref.ms) best = TunedConv{base, ref.ms, ref.ms};
+  if (best.ms > 0.97 * baseMs) best = TunedConv{base, baseMs, baseMs};
   return best;
 }
 

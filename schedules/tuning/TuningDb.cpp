@@ -23,7 +23,8 @@ json toJson(const TunedConv &t) {
   const ConvSchedule &s = t.schedule;
   return {{"vec", s.vec},         {"coVecs", s.coVecs},   {"tileX", s.tileX},
           {"rowsPerTask", s.rowsPerTask}, {"stagePadded", s.stagePadded},
-          {"coOuter", s.coOuter}, {"ms", t.ms},           {"default_ms", t.defaultMs}};
+          {"coOuter", s.coOuter}, {"winograd", s.winograd}, {"ms", t.ms},
+          {"default_ms", t.defaultMs}};
 }
 
 TunedConv fromJson(const json &j) {
@@ -35,6 +36,9 @@ TunedConv fromJson(const json &j) {
   s.rowsPerTask = j.at("rowsPerTask").get<int>();
   s.stagePadded = j.at("stagePadded").get<bool>();
   s.coOuter = j.at("coOuter").get<bool>();
+  s.winograd = j.value("winograd", 0);  // absent: direct (files from before Winograd)
+  if (s.winograd != 0 && s.winograd != 2 && s.winograd != 4)
+    throw std::runtime_error("winograd must be 0, 2 or 4");
   t.ms = j.value("ms", 0.0);
   t.defaultMs = j.value("default_ms", 0.0);
   return t;
@@ -110,6 +114,7 @@ std::string TuningDb::convKey(const netc::halide::ConvSpec &spec, const Halide::
                               int threads) {
   netc::halide::ConvSpec plain = spec;
   plain.wBlock = 0;
+  plain.winograd = 0;
   return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads);
 }
 

@@ -185,6 +185,7 @@ int tune(const TuneArgs &a) {
     for (const auto &[key, spec] : layers) {
       halide::ConvSpec plain = spec;
       plain.wBlock = 0;
+      plain.winograd = 0;
       schedules::ConvSchedule builtin = schedules::defaultConvSchedule(plain, target);
       auto hit = fresh.conv(key);
       auto [b, w] = perKey[key];

@@ -1,0 +1,43 @@
+// Winograd F(m x m, 3 x 3) convolution (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", CVPR 2016), fused with the conv post-ops.
+//
+// The output is cut into m x m tiles; each reads an alpha x alpha input
+// tile (alpha = m + 2). Per tile and channel the input is transformed,
+// V = B^T d B; per (ax, ay) of the alpha x alpha transformed domain the
+// channels are contracted by a GEMM, M = U V, with the weights transformed
+// ahead of time, U = G g G^T (winogradWeights); the output tile is
+// Y = A^T M A. Multiplies per output: alpha^2/m^2 instead of 9, i.e. 2.25x
+// fewer for m = 2 and 4x fewer for m = 4; the price is the transforms and a
+// weight tensor alpha^2/9 times larger (2.25x for m = 2 and 4x for m = 4).
+//
+// Halide dims (innermost first): V (c, tx, ty, n, ax, ay), M (co, tx, ty, n,
+// ax, ay). The rest (inputs, post-ops, `out`) is the direct conv's.
+#pragma once
+
+#include "Conv.h"
+
+#include <vector>
+
+namespace netc::halide {
+
+struct WinogradAlgo {
+  ConvAlgo conv;  // spec (winograd = m), inputs, padded, conv (= Y), out
+  int m = 4, alpha = 6;
+  int tilesX = 1, tilesY = 1;
+  Halide::Var tx{"tx"}, ty{"ty"}, ax{"ax"}, ay{"ay"}, i{"i"}, oy{"oy"};
+  Halide::Func inRows;   // (c, tx, ty, n, i, ay): B^T along y, column i of the tile
+  Halide::Func inTile;   // V = (c, tx, ty, n, ax, ay)
+  Halide::Func gemm;     // sum over ci of U * V: pure 0, update over rc
+  Halide::Func product;  // M = gemm, stored for the tiles of a task
+  Halide::Func outRows;  // (co, tx, ty, n, ax, oy): A^T along y
+  Halide::RDom rc;       // over ci
+};
+
+// spec.winograd must be 2 or 4 and spec.winogradApplies().
+WinogradAlgo buildWinogradConv(const ConvSpec &spec);
+
+// HWIO weights (co fastest, then ci, kx, ky) to U = G g G^T, computed in
+// double: (co, ci, ax, ay), co fastest.
+std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m);
+
+}  // namespace netc::halide

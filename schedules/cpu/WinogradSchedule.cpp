@@ -1,0 +1,101 @@
+#include "WinogradSchedule.h"
+
+namespace netc::schedules {
+
+using Halide::TailStrategy;
+using Halide::Var;
+using netc::halide::ConvAlgo;
+using netc::halide::WinogradAlgo;
+
+int winogradTilesXRounded(const WinogradAlgo &w, const ConvSchedule &s) {
+  return (w.tilesX + s.tileX - 1) / s.tileX * s.tileX;
+}
+
+namespace {
+
+// Output loops: (vector, ox, oy) unrolled inside one vector of channels of
+// one tile; tile rows x batch fused into parallel tasks. Returns the task var.
+Var scheduleOutput(WinogradAlgo &w, const ConvSchedule &s, Var cvo) {
+  ConvAlgo &a = w.conv;
+  Var c = a.v.c, x = a.v.x, y = a.v.y, n = a.v.n;
+  Var txo("txo"), oxi("oxi"), tyo("tyo"), oyi("oyi"), cvi("cvi"), task("task"), tyi("tyi");
+  Var tn("tn");
+  const TailStrategy guard = TailStrategy::GuardWithIf;
+  a.out.split(x, txo, oxi, w.m, guard)
+      .split(y, tyo, oyi, w.m, guard)
+      .split(c, cvo, cvi, s.vec)
+      .split(tyo, task, tyi, s.rowsPerTask, guard)
+      .reorder(cvi, oxi, oyi, cvo, txo, tyi, task, n)
+      .vectorize(cvi)
+      .unroll(oxi)
+      .unroll(oyi)
+      .fuse(task, n, tn);
+  if (s.parallel) a.out.parallel(tn);
+  return tn;
+}
+
+// V per task: one vector of input channels of one tile at a time, the
+// alpha x alpha transform unrolled.
+void scheduleInputTransform(WinogradAlgo &w, const ConvSchedule &s, Var task) {
+  const int vec = w.conv.spec.cin % s.vec == 0 ? s.vec : 8;
+  Var c = w.conv.v.c, n = w.conv.v.n, co("vco"), ci("vci");
+  w.inTile.compute_at(w.conv.out, task)
+      .split(c, co, ci, vec)
+      .reorder(ci, w.ax, w.ay, co, w.tx, w.ty, n)
+      .vectorize(ci)
+      .unroll(w.ax)
+      .unroll(w.ay);
+  w.inRows.compute_at(w.inTile, co)
+      .reorder(c, w.i, w.ay, w.tx, w.ty, n)
+      .vectorize(c, vec)
+      .unroll(w.i)
+      .unroll(w.ay);
+  if (s.stagePadded) {
+    w.conv.padded.compute_at(w.conv.out, task);
+    w.conv.padded.vectorize(w.conv.padded.args()[0], vec);
+  }
+}
+
+// The GEMM per (ax, ay): coVecs x tileX accumulators, ci innermost outside
+// them; each weight-tile (cTile x cin) is reused over all tiles of the task.
+void scheduleProduct(WinogradAlgo &w, const ConvSchedule &s, Var task) {
+  const int cTile = s.vec * s.coVecs;
+  Var c = w.conv.v.c, n = w.conv.v.n;
+  Var ct("pct"), cin_("pci"), cvo("pcvo"), cvi("pcvi"), txo("ptxo"), txi("ptxi");
+  w.product.compute_at(w.conv.out, task)
+      .bound(w.tx, 0, winogradTilesXRounded(w, s))
+      .split(c, ct, cin_, cTile)
+      .split(cin_, cvo, cvi, s.vec)
+      .split(w.tx, txo, txi, s.tileX)
+      .reorder(cvi, cvo, txi, txo, w.ty, n, ct, w.ax, w.ay)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(txi);
+  Var gvo("gcvo"), gvi("gcvi");
+  w.gemm.compute_at(w.product, txo).bound_extent(c, cTile).bound_extent(w.tx, s.tileX);
+  w.gemm.split(c, gvo, gvi, s.vec).vectorize(gvi).unroll(gvo).unroll(w.tx);
+  w.gemm.update()
+      .split(c, gvo, gvi, s.vec)
+      .reorder(gvi, gvo, w.tx, w.rc, w.ty, n, w.ax, w.ay)
+      .vectorize(gvi)
+      .unroll(gvo)
+      .unroll(w.tx);
+}
+
+}  // namespace
+
+void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
+  const ConvSchedule s = clampConvSchedule(w.conv.spec, params);
+  Var cvo("cvo");
+  Var task = scheduleOutput(w, s, cvo);
+  // A^T M A per vector of channels of one tile: alpha x m vectors.
+  w.outRows.compute_at(w.conv.out, cvo)
+      .reorder(w.conv.v.c, w.ax, w.oy, w.tx, w.ty, w.conv.v.n)
+      .vectorize(w.conv.v.c, s.vec)
+      .unroll(w.ax)
+      .unroll(w.oy);
+  scheduleProduct(w, s, task);
+  scheduleInputTransform(w, s, task);
+}
+
+}  // namespace netc::schedules

@@ -1,0 +1,168 @@
+// Winograd F(2x2,3x3) and F(4x4,3x3) convs against the naive double
+// reference (on the untransformed weights), on both vector widths; ragged
+// tiles, every post-op, varied schedules, and the accuracy of a deep layer.
+#include "Reference.h"
+#include "schedules/cpu/CpuKernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace netc::test {
+namespace {
+
+using netc::halide::ConvSpec;
+using netc::halide::Residual;
+using netc::schedules::ConvSchedule;
+
+// The bound for Winograd against direct convolution.
+constexpr double kWinogradTolerance = 1e-4;
+
+ConvSpec spec3x3(int cin, int cout, int pad, int h, int w) {
+  ConvSpec s;
+  s.cin = cin, s.cout = cout, s.kh = s.kw = 3, s.pad = pad, s.inH = h, s.inW = w;
+  return s;
+}
+
+struct WgCase {
+  const char *name;
+  ConvSpec spec;
+  int batch;
+};
+void PrintTo(const WgCase &c, std::ostream *os) { *os << c.name; }
+
+std::vector<WgCase> cases() {
+  ConvSpec bnRes = spec3x3(16, 32, 1, 8, 8);
+  bnRes.scaleShift = bnRes.relu = true, bnRes.residual = Residual::Same;
+  ConvSpec ragged = spec3x3(8, 16, 1, 9, 7);  // 9x7: partial tiles on both axes
+  ragged.bias = ragged.relu = true;
+  ConvSpec valid = spec3x3(16, 16, 0, 11, 10);  // no padding, 9x8 output
+  valid.bias = true;
+  ConvSpec shortcut = spec3x3(16, 32, 1, 6, 6);
+  shortcut.residual = Residual::ZeroPadded, shortcut.resC = 16, shortcut.resH = 6;
+  shortcut.resW = 6, shortcut.resStride = 1, shortcut.relu = true;
+  ConvSpec asym = spec3x3(8, 16, 0, 7, 6);
+  asym.padTop = 1, asym.padLeft = 0, asym.padBottom = 2, asym.padRight = 1;
+  ConvSpec tiny = spec3x3(8, 16, 1, 1, 1);  // one output pixel
+  return {{"bn_res_relu_8x8", bnRes, 2},   {"ragged_9x7_bias_relu", ragged, 2},
+          {"valid_11x10", valid, 1},       {"shortcutA_6x6", shortcut, 2},
+          {"asymmetric_pads", asym, 2},    {"one_pixel", tiny, 3}};
+}
+
+Buf winogradBuffer(const ConvSpec &s, const Buf &hwio) {
+  std::vector<float> u = netc::halide::winogradWeights(hwio.data(), s.cout, s.cin, s.winograd);
+  Buf b(std::vector<int>{s.cout, s.cin, s.winograd + 2, s.winograd + 2});
+  std::copy(u.begin(), u.end(), b.data());
+  return b;
+}
+
+// The Winograd kernel's error against the direct double reference.
+double runWinograd(ConvSpec s, int m, int batch, const Halide::Target &t,
+                   std::optional<ConvSchedule> sched, unsigned seed, float lo = -1, float hi = 1) {
+  std::mt19937 rng(seed);
+  ConvInputs in;
+  in.x = randomBuffer(rng, {s.cin, s.inW, s.inH, batch}, lo, hi);
+  in.w = randomBuffer(rng, {s.cout, s.cin, 3, 3}, lo, hi);
+  if (s.bias) in.bias = randomBuffer(rng, {s.cout});
+  if (s.scaleShift) {
+    in.scale = randomBuffer(rng, {s.cout}, 0.5f, 1.5f);
+    in.shift = randomBuffer(rng, {s.cout});
+  }
+  if (s.residual == Residual::Same) in.residual = randomBuffer(rng, {s.cout, s.outW(), s.outH(), batch});
+  if (s.residual == Residual::ZeroPadded)
+    in.residual = randomBuffer(rng, {s.resC, s.resW, s.resH, batch});
+  Buf ref = refConv(s, in);
+  s.winograd = m;
+  std::vector<Buf> args = {in.x, winogradBuffer(s, in.w)};
+  if (s.bias) args.push_back(in.bias);
+  if (s.scaleShift) args.insert(args.end(), {in.scale, in.shift});
+  if (s.residual != Residual::None) args.push_back(in.residual);
+  Buf out(s.cout, s.outW(), s.outH(), batch);
+  netc::schedules::convKernel(s, t, sched)->run(args, out);
+  return relError(out, ref);
+}
+
+class WinogradKernel : public ::testing::TestWithParam<std::tuple<WgCase, int, int>> {};
+
+TEST_P(WinogradKernel, MatchesDirectReference) {
+  const auto &[c, m, targetIndex] = GetParam();
+  EXPECT_LE(runWinograd(c.spec, m, c.batch, testTargets()[targetIndex], std::nullopt, 77),
+            kWinogradTolerance)
+      << c.spec.key() << " F(" << m << "x" << m << ",3x3)";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, WinogradKernel,
+                         ::testing::Combine(::testing::ValuesIn(cases()), ::testing::Values(2, 4),
+                                            ::testing::Values(0, 1)),
+                         [](const auto &info) {
+                           return std::string(std::get<0>(info.param).name) + "_F" +
+                                  std::to_string(std::get<1>(info.param)) +
+                                  (std::get<2>(info.param) == 0 ? "_avx512" : "_avx2");
+                         });
+
+// Schedules a tuner may pick: odd register tiles, several tile rows per task
+// (more than there are), no staging, two channel vectors.
+TEST(WinogradSchedules, VariedParamsStayCorrect) {
+  ConvSpec s = spec3x3(32, 64, 1, 13, 11);
+  s.bias = s.relu = true;
+  for (int m : {2, 4})
+    for (auto [cv, tx, rows, stage] : {std::tuple{2, 3, 2, true}, {4, 5, 100, false},
+                                       {1, 12, 1, true}, {3, 8, 3, false}}) {
+      ConvSchedule sc;
+      sc.coVecs = cv, sc.tileX = tx, sc.rowsPerTask = rows, sc.stagePadded = stage;
+      sc.winograd = m;
+      EXPECT_LE(runWinograd(s, m, 2, avx512Target(), sc, 5), kWinogradTolerance)
+          << "F" << m << " " << sc.key();
+    }
+}
+
+// A ResNet-50 conv4_x layer (256 channels: the longest sums) with normally
+// scaled data: the fp32 transforms stay within 1e-4 of direct convolution.
+TEST(WinogradAccuracy, DeepLayerWithin1e4) {
+  ConvSpec s = spec3x3(256, 256, 1, 14, 14);
+  s.bias = s.relu = true;
+  for (int m : {2, 4}) {
+    double err = runWinograd(s, m, 1, avx512Target(), std::nullopt, 11);
+    EXPECT_LE(err, kWinogradTolerance) << "F" << m;
+    RecordProperty(m == 2 ? "err_F2" : "err_F4", std::to_string(err));
+  }
+}
+
+TEST(WinogradSpecs, OnlyThreeByThreeStrideOne) {
+  ConvSpec s = spec3x3(16, 16, 1, 8, 8);
+  EXPECT_TRUE(s.winogradApplies());
+  ConvSpec strided = s;
+  strided.stride = 2;
+  EXPECT_FALSE(strided.winogradApplies());
+  ConvSpec five = s;
+  five.kh = five.kw = 5;
+  EXPECT_FALSE(five.winogradApplies());
+  ConvSpec odd = s;
+  odd.cout = 10;
+  EXPECT_FALSE(odd.winogradApplies());
+  strided.winograd = 2;
+  EXPECT_THROW(strided.validate(), std::invalid_argument);
+  s.winograd = 3;
+  EXPECT_THROW(s.validate(), std::invalid_argument);
+  s.winograd = 4;
+  EXPECT_THROW(netc::halide::buildConv(s), std::invalid_argument);  // not the direct builder
+}
+
+// The built-in choice: Winograd on large maps, direct on 7x7 maps, on GPU
+// targets and with NETC_WINOGRAD=0; the weight block is 0 for Winograd.
+TEST(WinogradSchedules, BuiltInChoice) {
+  Halide::Target t = avx512Target();
+  ConvSpec big = spec3x3(64, 64, 1, 56, 56), small = spec3x3(512, 512, 1, 7, 7);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 4);
+  EXPECT_EQ(netc::schedules::preferredWinograd(small, t), 0);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, Halide::Target("x86-64-linux-cuda")), 0);
+  ConvSpec wg = big;
+  wg.winograd = 4;
+  EXPECT_EQ(netc::schedules::preferredWeightBlock(wg, t), 0);
+  setenv("NETC_WINOGRAD", "0", 1);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 0);
+  unsetenv("NETC_WINOGRAD");
+}
+
+}  // namespace
+}  // namespace netc::test
