@@ -70,12 +70,16 @@ install: configure
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz $(BUILD)-asan
 
-# netc vs PyTorch 1.13 (trace+freeze+optimize_for_inference, tcmalloc) on
-# ResNet-50 (torchvision strides), ResNet-18 and VGG-16, batch 1, 1 then 2
-# threads: img/s of both, the ratio, and netc's cold compile time
-# (bench/README.md). Builds netc with -j1 unless JOBS is given.
+# The whole benchmark table, netc vs PyTorch 1.13, in one run (bench/table.py,
+# bench/README.md): inference of ResNet-50 (torchvision strides), ResNet-18 and
+# VGG-16 at batch 1 and 8, training steps of CIFAR ResNet-20 and ResNet-56 at
+# batch 128, each at 1 then 2 threads, netc / PyTorch per row, and ResNet-50's
+# per-layer GFLOP/s and % of peak. About 24 minutes on the busy 2-core host.
+# BENCH_ARGS adds options, e.g. make bench BENCH_ARGS=--quick (a 1-minute smoke
+# test) or BENCH_ARGS="--threads 1 --tuning-db tuning.json --json bench.json".
+# Builds netc with -j1 unless JOBS is given.
+BENCH_ARGS ?=
 .PHONY: bench
 bench: configure
 	@cmake --build $(BUILD) --target netc -j $(if $(filter command line,$(origin JOBS)),$(JOBS),1)
-	/usr/bin/python3 bench/compare.py --netc $(NETC)
-	/usr/bin/python3 bench/train_compare.py --netc $(NETC)
+	/usr/bin/python3 bench/table.py --netc $(NETC) $(BENCH_ARGS)

@@ -24,6 +24,7 @@ in the given order, 1 first: the second core of this machine is often busy).
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -89,7 +90,38 @@ def run_torch(model, batch, threads, iters):
 
 # ---- netc ------------------------------------------------------------------
 
-def run_netc(netc, name, batch, threads, iters, cache):
+def parse_profile(text):
+    """The NETC_PROFILE=1 table (runtime/Executor.cpp, ~Executor) from netc's
+    stderr: {"passes", "batch", "steps": [{"step", "ms", "percent", "gflops"
+    (None for steps without FLOPs), "layer", "op"}], "io_ms", "total_ms",
+    "total_gflops"}, or None if there is none. Each row is "STEP MS % [GFLOP/s]
+    LAYER  OP": the mean per pass over every forward pass, warm-up included."""
+    lines = text.splitlines()
+    start = next((k for k, l in enumerate(lines) if l.startswith("netc profile:")), None)
+    if start is None:
+        return None
+    head = re.match(r"netc profile: (\d+) forward passes, batch (\d+)", lines[start])
+    prof = {"passes": int(head.group(1)), "batch": int(head.group(2)), "steps": []}
+    num = r"([0-9.]+)"
+    for line in lines[start + 2:]:
+        m = re.match(rf"^\s*(\d+)\s+{num}\s+{num}\s+(?:{num}\s+)?(\S+)  (.*)$", line)
+        if m:
+            prof["steps"].append({"step": int(m.group(1)), "ms": float(m.group(2)),
+                                  "percent": float(m.group(3)),
+                                  "gflops": float(m.group(4)) if m.group(4) else None,
+                                  "layer": m.group(5), "op": m.group(6).strip()})
+        elif m := re.match(rf"^\s+{num}\s+{num}\s+NCHW<->NHWC", line):
+            prof["io_ms"] = float(m.group(1))
+        elif m := re.match(rf"^\s+{num}\s+{num}\s+{num}\s+total", line):
+            prof["total_ms"] = float(m.group(1))
+            prof["total_gflops"] = float(m.group(3))
+            break
+    return prof
+
+
+def run_netc(netc, name, batch, threads, iters, cache, profile=False):
+    """`netc run --bench --json`'s object (outputs dropped); with profile=True
+    also NETC_PROFILE=1's per-step table, parsed, as "profile"."""
     path, defines, _, _ = MODELS[name]
     cmd = [netc, "run", os.path.join(ROOT, path), "--bench", "--json", "--threads", str(threads),
            "--batch", str(batch), "--iterations", str(iters)]
@@ -98,9 +130,15 @@ def run_netc(netc, name, batch, threads, iters, cache):
     env = dict(os.environ)
     if not cache:
         env["NETC_CACHE"] = "off"  # cold: compile every kernel in this process
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    j = json.loads(out)
+    if profile:
+        env["NETC_PROFILE"] = "1"
+    else:
+        env.pop("NETC_PROFILE", None)
+    res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    j = json.loads(res.stdout)
     j.pop("outputs", None)
+    if profile:
+        j["profile"] = parse_profile(res.stderr)
     return j
 
 

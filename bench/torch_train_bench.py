@@ -7,6 +7,7 @@ after 3 warm-up steps, and reports the median step time as images/s and the
 process's peak RSS. The models are the ones tools/torch_train_reference.py
 checks netc's training step against:
   resnet20          CIFAR ResNet-20 (option A), 3x32x32   (examples/cifar/resnet.net)
+  resnet56          CIFAR ResNet-56, 9 blocks per stage    (-D n=9)
   resnet20-fashion  the same on 1x28x28                   (-D input=1x28x28)
   small-vgg         tests/train/small-vgg.net, 3x32x32
 Eager mode (no TorchScript: it does not speed up training here), fp32,
@@ -48,7 +49,7 @@ def reexec_with_tcmalloc():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="resnet20",
-                    choices=["resnet20", "resnet20-fashion", "small-vgg"])
+                    choices=["resnet20", "resnet56", "resnet20-fashion", "small-vgg"])
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=10, help="timed steps (after 3 warm-up steps)")

@@ -13,6 +13,7 @@ netc / PyTorch, and each process's peak resident memory.
 
 Models:
   resnet20          examples/cifar/resnet.net (3x32x32, option A)
+  resnet56          examples/cifar/resnet.net -D n=9
   resnet20-fashion  examples/fashion/resnet20.net (1x28x28)
   small-vgg         tests/train/small-vgg.net (3x32x32, maxpool, dropout)
 
@@ -29,21 +30,29 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# name: (netc file, netc defines); bench/torch_train_bench.py builds the same model
 MODELS = {
-    "resnet20": "examples/cifar/resnet.net",
-    "resnet20-fashion": "examples/fashion/resnet20.net",
-    "small-vgg": "tests/train/small-vgg.net",
+    "resnet20": ("examples/cifar/resnet.net", []),
+    "resnet56": ("examples/cifar/resnet.net", ["n=9"]),
+    "resnet20-fashion": ("examples/fashion/resnet20.net", []),
+    "small-vgg": ("tests/train/small-vgg.net", []),
 }
 
 
-def run_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def run_netc(netc, model, batch, threads, steps):
-    return run_json([netc, "train", os.path.join(ROOT, MODELS[model]), "--bench", "--json",
-                     "--threads", str(threads), "--batch", str(batch), "--steps", str(steps)])
+    path, defines = MODELS[model]
+    cmd = [netc, "train", os.path.join(ROOT, path), "--bench", "--json",
+           "--threads", str(threads), "--batch", str(batch), "--steps", str(steps)]
+    for d in defines:
+        cmd += ["-D", d]
+    env = dict(os.environ)
+    env.pop("NETC_PROFILE", None)  # the trainer's own profile: not wanted here
+    return run_json(cmd, env)
 
 
 def run_torch(model, batch, threads, steps):

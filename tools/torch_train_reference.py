@@ -11,12 +11,13 @@ its tolerance from meta.json.
 
 Models (netc file and defines in meta.json):
   resnet20          examples/cifar/resnet.net                      3x32x32
+  resnet56          examples/cifar/resnet.net -D n=9               3x32x32
   resnet20-fashion  examples/cifar/resnet.net -D input=1x28x28     1x28x28
   small-vgg         tests/train/small-vgg.net                      3x32x32
                     (conv3-16, maxpool, conv3-32, maxpool, FC-64, dropout 0.5, FC-10)
 
 Usage: /usr/bin/python3 tools/torch_train_reference.py OUTDIR
-           --model resnet20|resnet20-fashion|small-vgg [--steps 2] [--batch 8] [--seed 0]
+           --model resnet20|resnet56|resnet20-fashion|small-vgg [--steps 2] [--batch 8] [--seed 0]
 
 Writes, for steps k = 0 .. steps-1:
   initial.onnx        the model before training (eval-mode export, opset 13,
@@ -60,6 +61,7 @@ from export_torchvision import ResNet20  # noqa: E402  (the e2e tests' option-A 
 MODELS = {
     # name: (input CHW, netc file, netc defines)
     "resnet20": ((3, 32, 32), "examples/cifar/resnet.net", []),
+    "resnet56": ((3, 32, 32), "examples/cifar/resnet.net", ["n=9"]),
     "resnet20-fashion": ((1, 28, 28), "examples/cifar/resnet.net", ["input=1x28x28"]),
     "small-vgg": ((3, 32, 32), "tests/train/small-vgg.net", []),
 }
@@ -108,6 +110,8 @@ class SmallVGG(nn.Module):
 def build(name):
     if name == "resnet20":
         return ResNet20(num_classes=CLASSES, in_channels=3)
+    if name == "resnet56":
+        return ResNet20(num_classes=CLASSES, blocks_per_stage=9, in_channels=3)
     if name == "resnet20-fashion":
         return ResNet20(num_classes=CLASSES, in_channels=1)
     if name == "small-vgg":
