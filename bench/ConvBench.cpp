@@ -2,7 +2,7 @@
 //
 // Usage: bench_conv [--threads N] [--layer SUBSTR] [--cv N] [--tx N] [--rows N]
 //                   [--nostage] [--coouter|--rowouter] [--avx2] [--cold] [--blocked]
-//                   [--wg 2|4]
+//                   [--wg 2|4] [--coouter]
 // --wg runs 3x3 stride-1 layers as Winograd F(m x m, 3x3) and prints the
 // error against the direct conv (max|diff| / max(1, max|direct|)).
 // --cold evicts the caches (writes 64 MiB) before every timed call, as in a
@@ -135,19 +135,24 @@ void benchLayer(const Layer &l, const Options &o) {
                             : netc::halide::hostTarget();
   nh::ConvSpec spec = l.spec;
   if (o.blocked) spec.wBlock = ns::preferredWeightBlock(spec, t);
-  if (o.wg && spec.winogradApplies()) spec.wBlock = 0, spec.winograd = o.wg;
+  if (o.wg && spec.winogradApplies()) {
+    spec.winograd = o.wg;
+    spec.wBlock = 0;
+  }
   ns::ConvSchedule s = ns::defaultConvSchedule(spec, t);
+  s.winograd = spec.winograd;
   if (o.cv >= 0) s.coVecs = o.cv;
   if (o.tx >= 0) s.tileX = o.tx;
   if (o.rows >= 0) s.rowsPerTask = o.rows;
   if (o.stage >= 0) s.stagePadded = o.stage;
   if (o.coOuter >= 0) s.coOuter = o.coOuter;
   s = ns::clampConvSchedule(spec, s);
+  if (spec.winograd && o.blocked) spec.wBlock = ns::weightBlockFor(spec, s);
   const nh::ConvSpec &c = spec;
   std::mt19937 rng(7);
   std::vector<Buf> in = {randomBuf(rng, {c.cin, c.inW, c.inH, 1}),
                          randomBuf(rng, {c.cout, c.cin, c.kw, c.kh}), randomBuf(rng, {c.cout})};
-  if (c.wBlock) {
+  if (c.wBlock && !c.winograd) {
     std::vector<float> w = nh::hwioToBlocked(in[1].data(), c.cout, c.cin, c.kw, c.kh, c.wBlock);
     Buf b(std::vector<int>{c.wBlock, c.cin, c.kw, c.kh, c.cout / c.wBlock});
     std::copy(w.begin(), w.end(), b.data());
@@ -159,11 +164,11 @@ void benchLayer(const Layer &l, const Options &o) {
   if (c.winograd) {  // against the direct conv on the same data
     std::vector<Buf> direct = in;
     nh::ConvSpec d = c;
-    d.winograd = 0;
+    d.winograd = d.wBlock = 0;
     Buf ref(c.cout, c.outW(), c.outH(), 1);
     ns::convKernel(d, t)->run(direct, ref);
-    std::vector<float> u = nh::winogradWeights(in[1].data(), c.cout, c.cin, c.winograd);
-    Buf b(std::vector<int>{c.cout, c.cin, c.winograd + 2, c.winograd + 2});
+    std::vector<float> u = nh::winogradWeights(in[1].data(), c.cout, c.cin, c.winograd, c.wBlock);
+    Buf b(nh::winogradWeightDims(c));
     std::copy(u.begin(), u.end(), b.data());
     in[1] = b;
     ns::convKernel(c, t, s)->run(in, out);

@@ -289,12 +289,12 @@ struct Executor::Impl {
     // A 3x3 stride-1 conv may run as Winograd; its weights are then
     // transformed here, once, in double precision.
     spec.winograd = sc::preferredWinograd(spec, opts.target);
-    spec.wBlock = spec.winograd ? 0 : sc::preferredWeightBlock(spec, opts.target);
+    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
     std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
     std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
     if (spec.winograd) {
-      hwio = hl::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd);
-      wdims = {spec.cout, spec.cin, spec.winograd + 2, spec.winograd + 2};
+      hwio = hl::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd, spec.wBlock);
+      wdims = hl::winogradWeightDims(spec);
     } else if (spec.wBlock > 0) {
       hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
       wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};

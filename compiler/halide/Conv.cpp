@@ -39,7 +39,7 @@ void ConvSpec::validate() const {
   if (wBlock < 0 || (wBlock > 0 && (wBlock % 16 != 0 || cout % wBlock != 0)))
     fail("weight block must be a multiple of 16 dividing cout");
   if (winograd != 0 && winograd != 2 && winograd != 4) fail("winograd tile must be 0, 2 or 4");
-  if (winograd && (!winogradApplies() || wBlock)) fail("winograd needs 3x3, stride 1, HWIO");
+  if (winograd && !winogradApplies()) fail("winograd needs 3x3, stride 1, cin % 8, cout % 16");
   if (residual != Residual::ZeroPadded) return;
   if (resC < 1 || resC > cout || resStride < 1) fail("bad shortcut channels or stride");
   if ((outW() - 1) * resStride >= resW || (outH() - 1) * resStride >= resH)
@@ -64,11 +64,15 @@ void declareConvInputs(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
   a.input = ImageParam(Float(32), 4, "conv_in");
   constrainNhwc(a.input, {s.cin, s.inW, s.inH});
-  if (s.winograd > 0) {  // U = G g G^T: (co, ci, ax, ay), dense
-    a.weights = ImageParam(Float(32), 4, "conv_w");
-    int alpha = s.winograd + 2;
-    constrainNhwc(a.weights, {s.cout, s.cin, alpha});
-    a.weights.dim(3).set_bounds(0, alpha);
+  if (s.winograd > 0) {  // U = G g G^T: (cb, ci, cob, ax, ay), dense
+    const int block = s.wBlock > 0 ? s.wBlock : s.cout, alpha = s.winograd + 2;
+    a.weights = ImageParam(Float(32), 5, "conv_w");
+    int extents[5] = {block, s.cin, s.cout / block, alpha, alpha};
+    int stride = 1;
+    for (int d = 0; d < 5; ++d) {
+      a.weights.dim(d).set_bounds(0, extents[d]).set_stride(stride);
+      stride *= extents[d];
+    }
   } else if (s.wBlock > 0) {
     a.weights = ImageParam(Float(32), 5, "conv_w");
     int extents[5] = {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock};

@@ -37,8 +37,9 @@ struct ConvSpec {
   // hwioToBlocked.
   int wBlock = 0;
   // Algorithm and weight layout: 0 direct; 2 or 4 Winograd F(m x m, 3 x 3)
-  // (compiler/halide/WinogradConv.h), whose weights are pre-transformed:
-  // (co, ci, ax, ay) with alpha = m + 2, made by winogradWeights.
+  // (compiler/halide/WinogradConv.h), whose weights are pre-transformed and
+  // blocked by wBlock (cout when 0): (cb, ci, cob, ax, ay), alpha = m + 2,
+  // made by winogradWeights.
   int winograd = 0;
 
   int sH() const { return strideH < 0 ? stride : strideH; }

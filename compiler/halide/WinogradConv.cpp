@@ -86,8 +86,10 @@ void defineProduct(WinogradAlgo &w) {
   const NhwcVars &v = w.conv.v;
   w.rc = Halide::RDom(0, w.conv.spec.cin, "rc");
   w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay) = 0.f;
-  w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay) +=
-      w.conv.weights(v.c, w.rc, w.ax, w.ay) * w.inTile(w.rc, w.tx, w.ty, v.n, w.ax, w.ay);
+  // Blocked weights: each channel tile's (ax, ay) slice is one stream.
+  const int block = w.conv.spec.wBlock > 0 ? w.conv.spec.wBlock : w.conv.spec.cout;
+  Expr u = w.conv.weights(v.c % block, w.rc, v.c / block, w.ax, w.ay);
+  w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay) += u * w.inTile(w.rc, w.tx, w.ty, v.n, w.ax, w.ay);
   w.product(v.c, w.tx, w.ty, v.n, w.ax, w.ay) = w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay);
 }
 
@@ -135,9 +137,11 @@ WinogradAlgo buildWinogradConv(const ConvSpec &spec) {
   return w;
 }
 
-std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m) {
+std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m, int block) {
   const Matrix &g = transforms(m).g;
   const int alpha = m + 2;
+  if (block <= 0) block = cout;
+  if (cout % block != 0) throw std::invalid_argument("winogradWeights: block must divide cout");
   std::vector<float> u(static_cast<size_t>(alpha) * alpha * cin * cout);
   auto w = [&](int co, int ci, int kx, int ky) {
     return static_cast<double>(hwio[((static_cast<size_t>(ky) * 3 + kx) * cin + ci) * cout + co]);
@@ -149,10 +153,15 @@ std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m) 
           double sum = 0;
           for (int ky = 0; ky < 3; ++ky)
             for (int kx = 0; kx < 3; ++kx) sum += g[ay][ky] * g[ax][kx] * w(co, ci, kx, ky);
-          u[((static_cast<size_t>(ay) * alpha + ax) * cin + ci) * cout + co] =
-              static_cast<float>(sum);
+          size_t plane = (static_cast<size_t>(ay) * alpha + ax) * (cout / block) + co / block;
+          u[(plane * cin + ci) * block + co % block] = static_cast<float>(sum);
         }
   return u;
+}
+
+std::vector<int> winogradWeightDims(const ConvSpec &s) {
+  const int block = s.wBlock > 0 ? s.wBlock : s.cout, alpha = s.winograd + 2;
+  return {block, s.cin, s.cout / block, alpha, alpha};
 }
 
 }  // namespace netc::halide

@@ -11,7 +11,7 @@
 // weight tensor alpha^2/9 times larger (2.25x for m = 2 and 4x for m = 4).
 //
 // Halide dims (innermost first): V (c, tx, ty, n, ax, ay), M (co, tx, ty, n,
-// ax, ay). The rest (inputs, post-ops, `out`) is the direct conv's.
+// ax, ay), U (cb, ci, cob, ax, ay), blocked by ConvSpec::wBlock. The rest (inputs, post-ops, `out`) is the direct conv's.
 #pragma once
 
 #include "Conv.h"
@@ -37,7 +37,12 @@ struct WinogradAlgo {
 WinogradAlgo buildWinogradConv(const ConvSpec &spec);
 
 // HWIO weights (co fastest, then ci, kx, ky) to U = G g G^T, computed in
-// double: (co, ci, ax, ay), co fastest.
-std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m);
+// double, blocked by `block` output channels (0: cout): Halide dims
+// (cb, ci, cob, ax, ay) with co = cob * block + cb, i.e. the weights one
+// channel tile needs at one (ax, ay) are contiguous.
+std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m, int block = 0);
+
+// The Halide extents of those weights.
+std::vector<int> winogradWeightDims(const ConvSpec &spec);
 
 }  // namespace netc::halide

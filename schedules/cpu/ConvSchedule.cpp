@@ -56,16 +56,22 @@ bool winogradByDefault() {
   return !(e && std::string(e) == "0");
 }
 
-// Measured 1 thread, batch 1, cold caches (bench_conv --wg): see the table
-// in docs/tuning.md.
+// Measured 1 thread, batch 1, cold caches, blocked weights (bench_conv --wg
+// M --blocked ...; table in docs/tuning.md), ms direct -> Winograd:
+// 56x56x64 2.19 -> 0.91, 28x28x128 2.16 -> 0.63, 14x14x256 2.15 -> 1.19,
+// 7x7x512 2.25 -> 1.76 (phases), 32x32x16 0.074 -> 0.041.
 ConvSchedule winogradDefault(const ConvSpec &spec, ConvSchedule s) {
   const int w = std::min(spec.outW(), spec.outH());
+  s.stagePadded = true;
   if (w >= 28) {
-    s.winograd = 4, s.coVecs = 4, s.tileX = 4, s.rowsPerTask = 1;
+    s.winograd = 4, s.coVecs = 2, s.tileX = 8, s.rowsPerTask = 1, s.coOuter = false;
   } else if (w >= 14) {
-    s.winograd = 2, s.coVecs = 4, s.tileX = 7, s.rowsPerTask = 2;
+    s.winograd = 2, s.coVecs = 4, s.tileX = 7, s.rowsPerTask = 2, s.coOuter = false;
+  } else if (w >= 7 && spec.cin >= 128) {
+    // Few tiles, large weights: whole-batch phases read each weight once.
+    s.winograd = 2, s.coVecs = 4, s.tileX = 4, s.rowsPerTask = 2, s.coOuter = true;
   } else {
-    s.winograd = 0;  // 7x7 maps: the 2.25x larger weights cost more than the FMAs saved
+    s.winograd = 0;
   }
   return s;
 }
@@ -102,7 +108,7 @@ int preferredWinograd(const ConvSpec &spec, const Halide::Target &t) {
 int weightBlockFor(const ConvSpec &spec, ConvSchedule s) {
   ConvSpec plain = spec;
   plain.wBlock = 0;
-  if (s.winograd || spec.winograd) return 0;  // Winograd weights have their own layout
+  plain.winograd = s.winograd;  // Winograd weights are blocked by the same tile
   s = clampConvSchedule(plain, s);
   int tile = s.vec * s.coVecs;
   return tile % 16 == 0 && spec.cout % tile == 0 ? tile : 0;
@@ -127,7 +133,6 @@ ConvSchedule clampConvSchedule(const ConvSpec &spec, ConvSchedule s) {
     int m = s.winograd;
     s.tileX = std::clamp(s.tileX, 1, (spec.outW() + m - 1) / m);
     s.rowsPerTask = std::clamp(s.rowsPerTask, 1, (spec.outH() + m - 1) / m);
-    s.coOuter = false;
     return s;
   }
   s.tileX = std::clamp(s.tileX, 1, spec.outW());

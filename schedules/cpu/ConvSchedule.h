@@ -28,7 +28,9 @@ struct ConvSchedule {
   bool coOuter = false;
   // Algorithm: 0 direct; 2 or 4 Winograd F(m x m, 3x3) (WinogradSchedule.h),
   // for specs with winogradApplies(). There tileX counts m x m tiles and
-  // rowsPerTask tile rows; stagePadded, coOuter do not apply.
+  // rowsPerTask tile rows; coOuter makes three whole-batch phases (all
+  // input transforms, the GEMMs parallel over channel tiles x (ax, ay), the
+  // output transforms) so each weight is read once (WinogradSchedule.cpp).
   int winograd = 0;
   std::string key() const;
 };

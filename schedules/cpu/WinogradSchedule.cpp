@@ -56,6 +56,20 @@ void scheduleInputTransform(WinogradAlgo &w, const ConvSchedule &s, Var task) {
   }
 }
 
+// The register tile inside `product`'s loop `at`: coVecs x tileX
+// accumulators with the whole ci reduction inside, as in the direct conv.
+void scheduleGemm(WinogradAlgo &w, const ConvSchedule &s, Var at) {
+  Var c = w.conv.v.c, n = w.conv.v.n, gvo("gcvo"), gvi("gcvi");
+  w.gemm.compute_at(w.product, at).bound_extent(c, s.vec * s.coVecs).bound_extent(w.tx, s.tileX);
+  w.gemm.split(c, gvo, gvi, s.vec).vectorize(gvi).unroll(gvo).unroll(w.tx);
+  w.gemm.update()
+      .split(c, gvo, gvi, s.vec)
+      .reorder(gvi, gvo, w.tx, w.rc, w.ty, n, w.ax, w.ay)
+      .vectorize(gvi)
+      .unroll(gvo)
+      .unroll(w.tx);
+}
+
 // The GEMM per (ax, ay): coVecs x tileX accumulators, ci innermost outside
 // them; each weight-tile (cTile x cin) is reused over all tiles of the task.
 void scheduleProduct(WinogradAlgo &w, const ConvSchedule &s, Var task) {
@@ -71,15 +85,47 @@ void scheduleProduct(WinogradAlgo &w, const ConvSchedule &s, Var task) {
       .vectorize(cvi)
       .unroll(cvo)
       .unroll(txi);
-  Var gvo("gcvo"), gvi("gcvi");
-  w.gemm.compute_at(w.product, txo).bound_extent(c, cTile).bound_extent(w.tx, s.tileX);
-  w.gemm.split(c, gvo, gvi, s.vec).vectorize(gvi).unroll(gvo).unroll(w.tx);
-  w.gemm.update()
-      .split(c, gvo, gvi, s.vec)
-      .reorder(gvi, gvo, w.tx, w.rc, w.ty, n, w.ax, w.ay)
-      .vectorize(gvi)
-      .unroll(gvo)
-      .unroll(w.tx);
+  scheduleGemm(w, s, txo);
+}
+
+// coOuter: three whole-batch phases instead of per-task stages. Every input
+// tile is transformed (parallel over tile rows), then the GEMMs run in
+// parallel over (channel tile, ax, ay), each reading its slice of the
+// weights exactly once, then the output tiles. For small maps at batch 1,
+// whose transformed weights (4 MB at 14x14x256) would otherwise be read
+// once per task.
+void schedulePhases(WinogradAlgo &w, const ConvSchedule &s) {
+  const int cTile = s.vec * s.coVecs;
+  const int vecIn = w.conv.spec.cin % s.vec == 0 ? s.vec : 8;
+  Var c = w.conv.v.c, n = w.conv.v.n;
+  Var vco("vco"), vci("vci"), yn("yn");
+  w.inTile.compute_root()
+      .split(c, vco, vci, vecIn)
+      .reorder(vci, w.ax, w.ay, vco, w.tx, w.ty, n)
+      .vectorize(vci)
+      .unroll(w.ax)
+      .unroll(w.ay)
+      .fuse(w.ty, n, yn);
+  if (s.parallel) w.inTile.parallel(yn);
+  w.inRows.compute_at(w.inTile, vco)
+      .reorder(c, w.i, w.ay, w.tx, w.ty, n)
+      .vectorize(c, vecIn)
+      .unroll(w.i)
+      .unroll(w.ay);
+  Var ct("pct"), cin_("pci"), cvo("pcvo"), cvi("pcvi"), txo("ptxo"), txi("ptxi"), job("job");
+  w.product.compute_root()
+      .bound(w.tx, 0, winogradTilesXRounded(w, s))
+      .split(c, ct, cin_, cTile)
+      .split(cin_, cvo, cvi, s.vec)
+      .split(w.tx, txo, txi, s.tileX)
+      .reorder(cvi, cvo, txi, txo, w.ty, n, ct, w.ax, w.ay)
+      .vectorize(cvi)
+      .unroll(cvo)
+      .unroll(txi)
+      .fuse(ct, w.ax, job)
+      .fuse(job, w.ay, job);
+  if (s.parallel) w.product.parallel(job);
+  scheduleGemm(w, s, txo);
 }
 
 }  // namespace
@@ -94,6 +140,10 @@ void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
       .vectorize(w.conv.v.c, s.vec)
       .unroll(w.ax)
       .unroll(w.oy);
+  if (s.coOuter) {
+    schedulePhases(w, s);
+    return;
+  }
   scheduleProduct(w, s, task);
   scheduleInputTransform(w, s, task);
 }

@@ -61,8 +61,8 @@ Buf candidateWeights(const nh::ConvSpec &spec, const Buf &hwio) {
   std::vector<float> v;
   std::vector<int> dims;
   if (spec.winograd) {
-    v = nh::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd);
-    dims = {spec.cout, spec.cin, spec.winograd + 2, spec.winograd + 2};
+    v = nh::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd, spec.wBlock);
+    dims = nh::winogradWeightDims(spec);
   } else if (spec.wBlock > 0) {
     v = nh::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
     dims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};

@@ -50,8 +50,9 @@ std::vector<WgCase> cases() {
 }
 
 Buf winogradBuffer(const ConvSpec &s, const Buf &hwio) {
-  std::vector<float> u = netc::halide::winogradWeights(hwio.data(), s.cout, s.cin, s.winograd);
-  Buf b(std::vector<int>{s.cout, s.cin, s.winograd + 2, s.winograd + 2});
+  std::vector<float> u =
+      netc::halide::winogradWeights(hwio.data(), s.cout, s.cin, s.winograd, s.wBlock);
+  Buf b(netc::halide::winogradWeightDims(s));
   std::copy(u.begin(), u.end(), b.data());
   return b;
 }
@@ -116,6 +117,25 @@ TEST(WinogradSchedules, VariedParamsStayCorrect) {
     }
 }
 
+// Weights blocked by the channel tile (what the executor binds), and the
+// whole-batch phases (coOuter) that read each weight once.
+TEST(WinogradSchedules, BlockedWeightsAndPhases) {
+  ConvSpec s = spec3x3(32, 64, 1, 9, 10);
+  s.scaleShift = s.relu = true;
+  for (int m : {2, 4})
+    for (bool phases : {false, true}) {
+      ConvSchedule sc;
+      sc.coVecs = 2, sc.tileX = 3, sc.rowsPerTask = 2, sc.coOuter = phases, sc.winograd = m;
+      ConvSpec blocked = s;
+      blocked.winograd = m;
+      blocked.wBlock = netc::schedules::weightBlockFor(blocked, sc);
+      ASSERT_EQ(blocked.wBlock, 32);
+      blocked.winograd = 0;  // runWinograd sets it
+      EXPECT_LE(runWinograd(blocked, m, 2, avx512Target(), sc, 9), kWinogradTolerance)
+          << "F" << m << (phases ? " phases" : "");
+    }
+}
+
 // A ResNet-50 conv4_x layer (256 channels: the longest sums) with normally
 // scaled data: the fp32 transforms stay within 1e-4 of direct convolution.
 TEST(WinogradAccuracy, DeepLayerWithin1e4) {
@@ -148,17 +168,20 @@ TEST(WinogradSpecs, OnlyThreeByThreeStrideOne) {
   EXPECT_THROW(netc::halide::buildConv(s), std::invalid_argument);  // not the direct builder
 }
 
-// The built-in choice: Winograd on large maps, direct on 7x7 maps, on GPU
-// targets and with NETC_WINOGRAD=0; the weight block is 0 for Winograd.
+// The built-in choice: Winograd on large maps and on 7x7 maps with many
+// channels, direct on small layers, on GPU targets and with NETC_WINOGRAD=0; Winograd weights are blocked by the
+// channel tile (56x56: 2 vectors of 16).
 TEST(WinogradSchedules, BuiltInChoice) {
   Halide::Target t = avx512Target();
-  ConvSpec big = spec3x3(64, 64, 1, 56, 56), small = spec3x3(512, 512, 1, 7, 7);
+  ConvSpec big = spec3x3(64, 64, 1, 56, 56), deep = spec3x3(512, 512, 1, 7, 7);
+  ConvSpec small = spec3x3(64, 64, 1, 8, 8);
   EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 4);
+  EXPECT_EQ(netc::schedules::preferredWinograd(deep, t), 2);
   EXPECT_EQ(netc::schedules::preferredWinograd(small, t), 0);
   EXPECT_EQ(netc::schedules::preferredWinograd(big, Halide::Target("x86-64-linux-cuda")), 0);
   ConvSpec wg = big;
   wg.winograd = 4;
-  EXPECT_EQ(netc::schedules::preferredWeightBlock(wg, t), 0);
+  EXPECT_EQ(netc::schedules::preferredWeightBlock(wg, t), 32);
   setenv("NETC_WINOGRAD", "0", 1);
   EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 0);
   unsetenv("NETC_WINOGRAD");
