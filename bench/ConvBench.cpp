@@ -74,6 +74,8 @@ std::vector<Layer> layers() {
       {"1x1 2048->512 7x7 (resnet50 conv5 reduce)", layer(2048, 512, 1, 1, 0, 7)},
       {"1x1 512->2048 7x7 +res (conv5 expand)", residual(layer(512, 2048, 1, 1, 0, 7))},
       {"1x1 64->256 56x56 +res (conv2 expand)", residual(layer(64, 256, 1, 1, 0, 56))},
+      {"3x3 512->512 14x14 (vgg conv5_x)", layer(512, 512, 3, 1, 1, 14)},
+      {"3x3 64->64 224x224 (vgg conv1_2)", layer(64, 64, 3, 1, 1, 224)},
   };
 }
 
