@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, run the main job
 #   make test   install what is missing, build, run every test
 # Other targets: build, fuzz (libFuzzer on the parser), asan (tests under
-# ASan/UBSan), install, clean.
+# ASan/UBSan), install, clean, bench, gpu-check.
 
 BUILD        ?= build
 BUILD_TYPE   ?= Release
@@ -83,3 +83,15 @@ BENCH_ARGS ?=
 bench: configure
 	@cmake --build $(BUILD) --target netc -j $(if $(filter command line,$(origin JOBS)),$(JOBS),1)
 	/usr/bin/python3 bench/table.py --netc $(NETC) $(BENCH_ARGS)
+
+# The GPU check bundle (docs/gpu.md): CUDA libraries of CIFAR ResNet-20 and
+# ResNet-50 linked into one small program, gpu_check, with their weights and
+# CPU references (netc run), bench/torch_cuda_bench.py and a README, in one
+# directory under 64 MiB to carry to a machine with an NVIDIA GPU and run
+# there (./gpu_check; python3 torch_cuda_bench.py). Self-tested here on the
+# CPU first. About 2 minutes after netc is built.
+GPU_CHECK_OUT ?= $(BUILD)/gpu-check
+.PHONY: gpu-check
+gpu-check: configure
+	@cmake --build $(BUILD) --target netc -j $(JOBS)
+	bash tools/gpu_check/make_bundle.sh $(NETC) . $(GPU_CHECK_OUT)

@@ -58,6 +58,7 @@ extern int halide_copy_to_host(void *uc, struct halide_buffer_t *buf);
 extern const struct halide_device_interface_t *halide_cuda_device_interface(void);
 extern int halide_cuda_wrap_device_ptr(void *uc, struct halide_buffer_t *buf, uint64_t ptr);
 extern int halide_cuda_detach_device_ptr(void *uc, struct halide_buffer_t *buf);
+extern void *dlopen(const char *file, int mode);
 )C";
 
 // Everything below the tables. PFX_ stands for the network's prefix.
@@ -210,6 +211,11 @@ static void netc_describe(PFX_model *m) {
 static int netc_gpu_init(PFX_model *m) {
   const struct halide_device_interface_t *cuda = halide_cuda_device_interface();
   int i;
+  /* Halide's CUDA runtime takes the driver's symbols from the process when
+   * they are there, else loads "libcuda.so", which a machine with only the
+   * driver installed lacks (it has libcuda.so.1): load that one globally
+   * first (RTLD_NOW | RTLD_GLOBAL). A failure is left to Halide's own try. */
+  (void)dlopen("libcuda.so.1", 0x102);
   m->arena.type.code = 2;
   m->arena.type.bits = 32;
   m->arena.type.lanes = 1;
