@@ -297,8 +297,7 @@ def inference_md(a, rows):
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['model']} | {r['batch']} | {r['threads']} | failed: "
-                       f"{r['error'].replace('|', '/')} | | | | | | | |")
+            out.append(failed_row(r))
             continue
         out.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['netc_img_s']:.2f} | "
                    f"{r['torch_img_s']:.2f} | **{r['ratio']:.2f}x** | {r['netc_ms']:.1f} | "
@@ -306,6 +305,12 @@ def inference_md(a, rows):
                    f"{cores(r)} |")
     out += ["", ratio_summary(rows, a.threads), ""]
     return out
+
+
+def failed_row(r):
+    """A table row for a measurement that failed: its error, the rest blank."""
+    return (f"| {r['model']} | {r['batch']} | {r['threads']} | failed: "
+            f"{r['error'].replace('|', '/')} | | | | | | | |")
 
 
 def training_md(a, rows):
@@ -321,8 +326,7 @@ def training_md(a, rows):
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['model']} | {r['batch']} | {r['threads']} | failed: "
-                       f"{r['error'].replace('|', '/')} | | | | | | | |")
+            out.append(failed_row(r))
             continue
         out.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {r['netc_img_s']:.1f} | "
                    f"{r['torch_img_s']:.1f} | **{r['ratio']:.2f}x** | {r['netc_ms']:.1f} | "

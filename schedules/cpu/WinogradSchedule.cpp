@@ -34,13 +34,17 @@ Var scheduleOutput(WinogradAlgo &w, const ConvSchedule &s, Var cvo) {
   return tn;
 }
 
-// V per task: one vector of input channels of one tile at a time, the
-// alpha x alpha transform unrolled.
-void scheduleInputTransform(WinogradAlgo &w, const ConvSchedule &s, Var task) {
-  const int vec = w.conv.spec.cin % s.vec == 0 ? s.vec : 8;
+// Vector width of the input side: cin is a multiple of 8, maybe not of 16.
+int inputLanes(const WinogradAlgo &w, const ConvSchedule &s) {
+  return w.conv.spec.cin % s.vec == 0 ? s.vec : 8;
+}
+
+// V, wherever it is computed: one vector of input channels of one tile at a
+// time, the alpha x alpha transform unrolled, B^T along y (inRows) first.
+void splitInputTransform(WinogradAlgo &w, const ConvSchedule &s) {
+  const int vec = inputLanes(w, s);
   Var c = w.conv.v.c, n = w.conv.v.n, co("vco"), ci("vci");
-  w.inTile.compute_at(w.conv.out, task)
-      .split(c, co, ci, vec)
+  w.inTile.split(c, co, ci, vec)
       .reorder(ci, w.ax, w.ay, co, w.tx, w.ty, n)
       .vectorize(ci)
       .unroll(w.ax)
@@ -50,9 +54,15 @@ void scheduleInputTransform(WinogradAlgo &w, const ConvSchedule &s, Var task) {
       .vectorize(c, vec)
       .unroll(w.i)
       .unroll(w.ay);
+}
+
+// V per task, with the padded input rows staged once per task.
+void scheduleInputTransform(WinogradAlgo &w, const ConvSchedule &s, Var task) {
+  w.inTile.compute_at(w.conv.out, task);
+  splitInputTransform(w, s);
   if (s.stagePadded) {
     w.conv.padded.compute_at(w.conv.out, task);
-    w.conv.padded.vectorize(w.conv.padded.args()[0], vec);
+    w.conv.padded.vectorize(w.conv.padded.args()[0], inputLanes(w, s));
   }
 }
 
@@ -70,22 +80,27 @@ void scheduleGemm(WinogradAlgo &w, const ConvSchedule &s, Var at) {
       .unroll(w.tx);
 }
 
-// The GEMM per (ax, ay): coVecs x tileX accumulators, ci innermost outside
-// them; each weight-tile (cTile x cin) is reused over all tiles of the task.
-void scheduleProduct(WinogradAlgo &w, const ConvSchedule &s, Var task) {
-  const int cTile = s.vec * s.coVecs;
-  Var c = w.conv.v.c, n = w.conv.v.n;
-  Var ct("pct"), cin_("pci"), cvo("pcvo"), cvi("pcvi"), txo("ptxo"), txi("ptxi");
-  w.product.compute_at(w.conv.out, task)
-      .bound(w.tx, 0, winogradTilesXRounded(w, s))
-      .split(c, ct, cin_, cTile)
+struct ProductLoops {
+  Var ct{"pct"};   // channel tiles, outside the tiles
+  Var txo{"ptxo"};  // register tiles of tiles: the GEMM runs here
+};
+
+// M, wherever it is computed: per (ax, ay) and channel tile, every register
+// tile of tiles, so each weight tile (cTile x cin) is reused over all tiles
+// computed together; the register tile itself is scheduleGemm's.
+ProductLoops splitProduct(WinogradAlgo &w, const ConvSchedule &s) {
+  ProductLoops l;
+  Var c = w.conv.v.c, n = w.conv.v.n, cin_("pci"), cvo("pcvo"), cvi("pcvi"), txi("ptxi");
+  w.product.bound(w.tx, 0, winogradTilesXRounded(w, s))
+      .split(c, l.ct, cin_, s.vec * s.coVecs)
       .split(cin_, cvo, cvi, s.vec)
-      .split(w.tx, txo, txi, s.tileX)
-      .reorder(cvi, cvo, txi, txo, w.ty, n, ct, w.ax, w.ay)
+      .split(w.tx, l.txo, txi, s.tileX)
+      .reorder(cvi, cvo, txi, l.txo, w.ty, n, l.ct, w.ax, w.ay)
       .vectorize(cvi)
       .unroll(cvo)
       .unroll(txi);
-  scheduleGemm(w, s, txo);
+  scheduleGemm(w, s, l.txo);
+  return l;
 }
 
 // coOuter: three whole-batch phases instead of per-task stages. Every input
@@ -95,37 +110,17 @@ void scheduleProduct(WinogradAlgo &w, const ConvSchedule &s, Var task) {
 // whose transformed weights (4 MB at 14x14x256) would otherwise be read
 // once per task.
 void schedulePhases(WinogradAlgo &w, const ConvSchedule &s) {
-  const int cTile = s.vec * s.coVecs;
-  const int vecIn = w.conv.spec.cin % s.vec == 0 ? s.vec : 8;
-  Var c = w.conv.v.c, n = w.conv.v.n;
-  Var vco("vco"), vci("vci"), yn("yn");
-  w.inTile.compute_root()
-      .split(c, vco, vci, vecIn)
-      .reorder(vci, w.ax, w.ay, vco, w.tx, w.ty, n)
-      .vectorize(vci)
-      .unroll(w.ax)
-      .unroll(w.ay)
-      .fuse(w.ty, n, yn);
-  if (s.parallel) w.inTile.parallel(yn);
-  w.inRows.compute_at(w.inTile, vco)
-      .reorder(c, w.i, w.ay, w.tx, w.ty, n)
-      .vectorize(c, vecIn)
-      .unroll(w.i)
-      .unroll(w.ay);
-  Var ct("pct"), cin_("pci"), cvo("pcvo"), cvi("pcvi"), txo("ptxo"), txi("ptxi"), job("job");
-  w.product.compute_root()
-      .bound(w.tx, 0, winogradTilesXRounded(w, s))
-      .split(c, ct, cin_, cTile)
-      .split(cin_, cvo, cvi, s.vec)
-      .split(w.tx, txo, txi, s.tileX)
-      .reorder(cvi, cvo, txi, txo, w.ty, n, ct, w.ax, w.ay)
-      .vectorize(cvi)
-      .unroll(cvo)
-      .unroll(txi)
-      .fuse(ct, w.ax, job)
-      .fuse(job, w.ay, job);
-  if (s.parallel) w.product.parallel(job);
-  scheduleGemm(w, s, txo);
+  Var yn("yn"), job("job");
+  w.inTile.compute_root();
+  splitInputTransform(w, s);
+  w.inTile.fuse(w.ty, w.conv.v.n, yn);
+  w.product.compute_root();
+  ProductLoops l = splitProduct(w, s);
+  w.product.fuse(l.ct, w.ax, job).fuse(job, w.ay, job);
+  if (s.parallel) {
+    w.inTile.parallel(yn);
+    w.product.parallel(job);
+  }
 }
 
 }  // namespace
@@ -144,7 +139,8 @@ void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
     schedulePhases(w, s);
     return;
   }
-  scheduleProduct(w, s, task);
+  w.product.compute_at(w.conv.out, task);
+  splitProduct(w, s);
   scheduleInputTransform(w, s, task);
 }
 
