@@ -75,6 +75,12 @@ ConvSchedule winogradDefault(const ConvSpec &spec, ConvSchedule s) {
   } else {
     s.winograd = 0;
   }
+  // AVX2 has 16 vector registers, not 32: at most 12 accumulators, as for
+  // the direct tiles (ConvTuner's budget).
+  if (s.vec < 16) {
+    s.coVecs = std::min(s.coVecs, 2);
+    s.tileX = std::min(s.tileX, 12 / s.coVecs);
+  }
   return s;
 }
 
