@@ -136,7 +136,7 @@ void benchLayer(const Layer &l, const Options &o) {
   Halide::Target t = o.avx2 ? Halide::Target("x86-64-linux-avx-avx2-f16c-fma-sse41")
                             : netc::halide::hostTarget();
   nh::ConvSpec spec = l.spec;
-  if (o.blocked) spec.wBlock = ns::preferredWeightBlock(spec, t);
+  if (o.blocked) spec.wBlock = ns::preferredWeightBlock(spec, t, 1);
   if (o.wg && spec.winogradApplies()) {
     spec.winograd = o.wg;
     spec.wBlock = 0;

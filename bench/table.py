@@ -347,8 +347,8 @@ def profile_md(a, rows):
            "",
            "Each cell: GFLOP/s of the step (2 x MACs over its time) and its share of the fp32 FMA "
            f"peak, {PEAK_PER_THREAD} GFLOP/s per thread times the threads (`bN tT`: batch N, T "
-           "threads). The time is the mean per pass over every pass of the inference run above, "
-           "warm-up included. Steps without FLOPs (pools, softmax) are summed in `other`.",
+           "threads). The time is the mean per pass over the timed passes of the inference run "
+           "above (`netc run --bench` resets the profile after its warm-up passes). Steps without FLOPs (pools, softmax) are summed in `other`.",
            "",
            "| step | layer | op | " + " | ".join(cols) + " |",
            "|---:|---|---|" + "---:|" * len(cols)]

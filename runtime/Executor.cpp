@@ -288,8 +288,9 @@ struct Executor::Impl {
     // the whole spec, and the block must be the tile of that same schedule.
     // A 3x3 stride-1 conv may run as Winograd; its weights are then
     // transformed here, once, in double precision.
-    spec.winograd = sc::preferredWinograd(spec, opts.target);
-    spec.wBlock = sc::preferredWeightBlock(spec, opts.target);
+    sc::ConvSchedule sched = sc::chosenConvSchedule(spec, opts.target, opts.batch);
+    spec.winograd = sc::preferredWinograd(spec, opts.target, opts.batch);
+    spec.wBlock = sc::weightBlockFor(spec, sched);
     std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
     std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
     if (spec.winograd) {
@@ -300,7 +301,7 @@ struct Executor::Impl {
       wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
     }
     in[1] = weight(keep({w.shape, std::move(hwio)}), wdims);
-    Step &st = push(op, "conv " + what, sc::convKernel(spec, opts.target), std::move(in),
+    Step &st = push(op, "conv " + what, sc::convKernel(spec, opts.target, sched), std::move(in),
                     op->getResult(0));
     st.flops = spec.flops(1);
     st.conv = spec;

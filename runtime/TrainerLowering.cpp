@@ -103,7 +103,8 @@ void Trainer::Impl::conv(mlir::Operation *op) {
     what += " +relu";
   }
   int y = newVal(result);
-  push(op, what, std::move(in), {nhwc(y)}).fwd = sc::convKernel(spec, opts.target);
+  push(op, what, std::move(in), {nhwc(y)}).fwd =
+      sc::convKernel(spec, opts.target, sc::chosenConvSchedule(spec, opts.target, opts.batch));
 }
 
 void Trainer::Impl::fc(mlir::Operation *op) {

@@ -95,22 +95,22 @@ ConvSchedule defaultConvSchedule(const ConvSpec &spec, const Halide::Target &t) 
   return s.winograd ? clampConvSchedule(w, s) : s;
 }
 
-ConvSchedule chosenConvSchedule(const ConvSpec &spec, const Halide::Target &t) {
+ConvSchedule chosenConvSchedule(const ConvSpec &spec, const Halide::Target &t, int batch) {
   ConvSpec plain = spec;
   plain.wBlock = 0;
   plain.winograd = 0;
-  if (std::optional<ConvSchedule> tuned = tunedConvSchedule(plain, t))
+  if (std::optional<ConvSchedule> tuned = tunedConvSchedule(plain, t, batch))
     return *tuned;
   return defaultConvSchedule(plain, t);
 }
 
-int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t) {
-  return weightBlockFor(spec, chosenConvSchedule(spec, t));
+int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t, int batch) {
+  return weightBlockFor(spec, chosenConvSchedule(spec, t, batch));
 }
 
-int preferredWinograd(const ConvSpec &spec, const Halide::Target &t) {
+int preferredWinograd(const ConvSpec &spec, const Halide::Target &t, int batch) {
   if (t.has_gpu_feature() || !spec.winogradApplies()) return 0;
-  return chosenConvSchedule(spec, t).winograd;
+  return chosenConvSchedule(spec, t, batch).winograd;
 }
 
 int weightBlockFor(const ConvSpec &spec, ConvSchedule s) {

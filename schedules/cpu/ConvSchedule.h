@@ -45,20 +45,23 @@ ConvSchedule directConvSchedule(const netc::halide::ConvSpec &spec, const Halide
 // measured faster, else directConvSchedule.
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
-// The schedule kernels use for `spec` (wBlock ignored): the tuning
-// database's (schedules/tuning) when it has one for this target and thread
-// count, else defaultConvSchedule.
-ConvSchedule chosenConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+// The schedule for `spec` (wBlock, winograd ignored) at `batch`: the tuning
+// database's (schedules/tuning) when it has one for this target, thread
+// count and batch, else defaultConvSchedule. Callers that know the batch
+// (Executor, Trainer) pass the result to convKernel.
+ConvSchedule chosenConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t,
+                                int batch);
 
 // The weight block (ConvSpec::wBlock) the chosen schedule of `spec` wants:
 // its output-channel tile when that divides cout, else 0 (plain HWIO).
-int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Target &t,
+                         int batch);
 // The same for a given schedule `s`.
 int weightBlockFor(const netc::halide::ConvSpec &spec, ConvSchedule s);
 
 // The Winograd tile (ConvSpec::winograd) the chosen schedule of `spec` wants,
 // 0 for direct; always 0 on GPU targets.
-int preferredWinograd(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+int preferredWinograd(const netc::halide::ConvSpec &spec, const Halide::Target &t, int batch);
 
 // Makes params legal for the spec (tiles no larger than the extents, ...).
 ConvSchedule clampConvSchedule(const netc::halide::ConvSpec &spec, ConvSchedule s);

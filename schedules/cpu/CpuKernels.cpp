@@ -38,7 +38,7 @@ nh::PipelineDef nhwcPipeline(nh::OpAlgo a, int outChannels, int width, const Tar
 
 ConvSchedule cpuConvSchedule(const nh::ConvSpec &spec, const Target &t,
                              const std::optional<ConvSchedule> &schedule) {
-  return clampConvSchedule(spec, schedule.value_or(chosenConvSchedule(spec, t)));
+  return clampConvSchedule(spec, schedule.value_or(defaultConvSchedule(spec, t)));
 }
 
 }  // namespace

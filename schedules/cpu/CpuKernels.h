@@ -30,7 +30,8 @@ namespace netc::schedules {
 using KernelPtr = std::shared_ptr<netc::halide::Kernel>;
 
 // Inputs: x, weights, then bias, scale, shift, residual as the spec enables.
-// With no schedule given, defaultConvSchedule(spec, target) is used. On a GPU
+// With no schedule given, defaultConvSchedule(spec, target) is used (the
+// tuning database is for callers that know the batch: chosenConvSchedule). On a GPU
 // target `schedule` (a CPU schedule) is ignored: defaultGpuConvSchedule(spec).
 KernelPtr convKernel(const netc::halide::ConvSpec &spec, const Halide::Target &target,
                      std::optional<ConvSchedule> schedule = std::nullopt);

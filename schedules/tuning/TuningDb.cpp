@@ -111,11 +111,12 @@ void TuningDb::save() const {
 }
 
 std::string TuningDb::convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,
-                              int threads) {
+                              int threads, int batch) {
   netc::halide::ConvSpec plain = spec;
   plain.wBlock = 0;
   plain.winograd = 0;
-  return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads);
+  return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads) +
+         "|batch=" + std::to_string(batch);
 }
 
 std::string TuningDb::defaultPath() {
@@ -146,8 +147,8 @@ int currentThreads() {
 }
 
 std::optional<ConvSchedule> tunedConvSchedule(const netc::halide::ConvSpec &spec,
-                                              const Halide::Target &t) {
-  auto hit = TuningDb::global().conv(TuningDb::convKey(spec, t, currentThreads()));
+                                              const Halide::Target &t, int batch) {
+  auto hit = TuningDb::global().conv(TuningDb::convKey(spec, t, currentThreads(), batch));
   if (!hit)
     return std::nullopt;
   return hit->schedule;

@@ -37,9 +37,11 @@ class TuningDb {
   void save() const;
   std::string text() const;
 
-  /// The key of a conv layer (its plain, unblocked spec) for `t` and `threads`.
+  /// The key of a conv layer (its plain, unblocked spec) for `t`, `threads`
+  /// and the batch it runs at: a schedule measured at batch 1 can lose badly
+  /// at batch 8 (channel tiles outermost re-read 8 images per tile).
   static std::string convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,
-                             int threads);
+                             int threads, int batch);
 
   /// The database kernel builders consult (loaded on first use from
   /// defaultPath()); replace it with use(), e.g. `netc tune --db`.
@@ -56,8 +58,8 @@ class TuningDb {
 /// Threads the kernels will run with: HL_NUM_THREADS, else the core count.
 int currentThreads();
 
-/// The tuned schedule of `spec` on `t` with currentThreads(), if any.
+/// The tuned schedule of `spec` on `t` with currentThreads() at `batch`, if any.
 std::optional<ConvSchedule> tunedConvSchedule(const netc::halide::ConvSpec &spec,
-                                              const Halide::Target &t);
+                                              const Halide::Target &t, int batch);
 
 }  // namespace netc::schedules

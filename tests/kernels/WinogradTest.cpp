@@ -175,15 +175,15 @@ TEST(WinogradSchedules, BuiltInChoice) {
   Halide::Target t = avx512Target();
   ConvSpec big = spec3x3(64, 64, 1, 56, 56), deep = spec3x3(512, 512, 1, 7, 7);
   ConvSpec small = spec3x3(64, 64, 1, 8, 8);
-  EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 4);
-  EXPECT_EQ(netc::schedules::preferredWinograd(deep, t), 2);
-  EXPECT_EQ(netc::schedules::preferredWinograd(small, t), 0);
-  EXPECT_EQ(netc::schedules::preferredWinograd(big, Halide::Target("x86-64-linux-cuda")), 0);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, t, 1), 4);
+  EXPECT_EQ(netc::schedules::preferredWinograd(deep, t, 1), 2);
+  EXPECT_EQ(netc::schedules::preferredWinograd(small, t, 1), 0);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, Halide::Target("x86-64-linux-cuda"), 1), 0);
   ConvSpec wg = big;
   wg.winograd = 4;
-  EXPECT_EQ(netc::schedules::preferredWeightBlock(wg, t), 32);
+  EXPECT_EQ(netc::schedules::preferredWeightBlock(wg, t, 1), 32);
   setenv("NETC_WINOGRAD", "0", 1);
-  EXPECT_EQ(netc::schedules::preferredWinograd(big, t), 0);
+  EXPECT_EQ(netc::schedules::preferredWinograd(big, t, 1), 0);
   unsetenv("NETC_WINOGRAD");
 }
 

@@ -17,7 +17,7 @@ grep -q "tuned 3, already known 0" tune1.txt || fail "first run: $(tail -1 tune1
 $PY - <<'PY'
 import json
 for k, v in json.load(open("db.json"))["conv"].items():
-    assert k.startswith("conv|") and k.endswith("|threads=1"), k
+    assert k.startswith("conv|") and k.endswith("|threads=1|batch=1"), k
     assert 0 < v["ms"] <= v["default_ms"], (k, v)
 PY
 

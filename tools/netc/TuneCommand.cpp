@@ -117,7 +117,7 @@ int tune(const TuneArgs &a) {
   std::map<std::string, int> repeats;
   for (const runtime::PlanStep &s : plan.steps)
     if (s.conv) {
-      std::string key = schedules::TuningDb::convKey(*s.conv, target, threads);
+      std::string key = schedules::TuningDb::convKey(*s.conv, target, threads, 1);
       if (repeats[key]++ == 0)
         layers.push_back({key, *s.conv});
     }
@@ -177,7 +177,7 @@ int tune(const TuneArgs &a) {
     std::map<std::string, std::pair<double, double>> perKey;
     for (size_t i = 0; i < plan.steps.size(); ++i)
       if (plan.steps[i].conv) {
-        auto &p = perKey[schedules::TuningDb::convKey(*plan.steps[i].conv, target, threads)];
+        auto &p = perKey[schedules::TuningDb::convKey(*plan.steps[i].conv, target, threads, 1)];
         p.first += base[i];
         p.second += with[i];
       }
