@@ -292,15 +292,8 @@ struct Executor::Impl {
     spec.winograd = sc::preferredWinograd(spec, opts.target, opts.batch);
     spec.wBlock = sc::weightBlockFor(spec, sched);
     std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
-    std::vector<int> wdims = {spec.cout, spec.cin, spec.kw, spec.kh};
-    if (spec.winograd) {
-      hwio = hl::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd, spec.wBlock);
-      wdims = hl::winogradWeightDims(spec);
-    } else if (spec.wBlock > 0) {
-      hwio = hl::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
-      wdims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
-    }
-    in[1] = weight(keep({w.shape, std::move(hwio)}), wdims);
+    hl::ConvWeights kw = hl::convKernelWeights(spec, hwio.data());
+    in[1] = weight(keep({w.shape, std::move(kw.data)}), kw.dims);
     Step &st = push(op, "conv " + what, sc::convKernel(spec, opts.target, sched), std::move(in),
                     op->getResult(0));
     st.flops = spec.flops(1);

@@ -159,6 +159,16 @@ std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m, 
   return u;
 }
 
+ConvWeights convKernelWeights(const ConvSpec &s, const float *hwio) {
+  if (s.winograd)
+    return {winogradWeights(hwio, s.cout, s.cin, s.winograd, s.wBlock), winogradWeightDims(s)};
+  if (s.wBlock > 0)
+    return {hwioToBlocked(hwio, s.cout, s.cin, s.kw, s.kh, s.wBlock),
+            {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock}};
+  return {std::vector<float>(hwio, hwio + static_cast<size_t>(s.cout) * s.cin * s.kw * s.kh),
+          {s.cout, s.cin, s.kw, s.kh}};
+}
+
 std::vector<int> winogradWeightDims(const ConvSpec &s) {
   const int block = s.wBlock > 0 ? s.wBlock : s.cout, alpha = s.winograd + 2;
   return {block, s.cin, s.cout / block, alpha, alpha};

@@ -45,4 +45,12 @@ std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m, 
 // The Halide extents of those weights.
 std::vector<int> winogradWeightDims(const ConvSpec &spec);
 
+// Conv weights in the layout `spec`'s kernel reads, from HWIO: Winograd-
+// transformed (spec.winograd), blocked (spec.wBlock) or HWIO as they are.
+struct ConvWeights {
+  std::vector<float> data;
+  std::vector<int> dims;  // Halide extents, innermost first
+};
+ConvWeights convKernelWeights(const ConvSpec &spec, const float *hwio);
+
 }  // namespace netc::halide

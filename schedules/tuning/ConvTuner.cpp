@@ -58,19 +58,9 @@ void evictCaches() {
 
 // The candidate's weights: HWIO, blocked, or Winograd-transformed.
 Buf candidateWeights(const nh::ConvSpec &spec, const Buf &hwio) {
-  std::vector<float> v;
-  std::vector<int> dims;
-  if (spec.winograd) {
-    v = nh::winogradWeights(hwio.data(), spec.cout, spec.cin, spec.winograd, spec.wBlock);
-    dims = nh::winogradWeightDims(spec);
-  } else if (spec.wBlock > 0) {
-    v = nh::hwioToBlocked(hwio.data(), spec.cout, spec.cin, spec.kw, spec.kh, spec.wBlock);
-    dims = {spec.wBlock, spec.cin, spec.kw, spec.kh, spec.cout / spec.wBlock};
-  } else {
-    return hwio;
-  }
-  Buf w(dims);
-  std::copy(v.begin(), v.end(), w.data());
+  nh::ConvWeights kw = nh::convKernelWeights(spec, hwio.data());
+  Buf w(kw.dims);
+  std::copy(kw.data.begin(), kw.data.end(), w.data());
   return w;
 }
 
