@@ -2,9 +2,10 @@
 //
 // Usage: bench_conv [--threads N] [--layer SUBSTR] [--cv N] [--tx N] [--rows N]
 //                   [--nostage] [--coouter|--rowouter] [--avx2] [--cold] [--blocked]
-//                   [--wg 2|4] [--coouter]
+//                   [--wg 2|4]
 // --wg runs 3x3 stride-1 layers as Winograd F(m x m, 3x3) and prints the
-// error against the direct conv (max|diff| / max(1, max|direct|)).
+// error against the direct conv (max|diff| / max(1, max|direct|)); with
+// --coouter its schedule runs as three whole-batch phases.
 // --cold evicts the caches (writes 64 MiB) before every timed call, as in a
 // whole network at batch 1, whose weights (100 MB for ResNet-50) do not stay
 // in L3 from one pass to the next.

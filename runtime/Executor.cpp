@@ -289,7 +289,8 @@ struct Executor::Impl {
     // A 3x3 stride-1 conv may run as Winograd; its weights are then
     // transformed here, once, in double precision.
     sc::ConvSchedule sched = sc::chosenConvSchedule(spec, opts.target, opts.batch);
-    spec.winograd = sc::preferredWinograd(spec, opts.target, opts.batch);
+    spec.winograd =
+        spec.winogradApplies() && !opts.target.has_gpu_feature() ? sched.winograd : 0;
     spec.wBlock = sc::weightBlockFor(spec, sched);
     std::vector<float> hwio = oihwToHwio(w.data, w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
     hl::ConvWeights kw = hl::convKernelWeights(spec, hwio.data());

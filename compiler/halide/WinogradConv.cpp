@@ -121,7 +121,6 @@ WinogradAlgo buildWinogradConv(const ConvSpec &spec) {
   w.alpha = w.m + 2;
   w.tilesX = (spec.outW() + w.m - 1) / w.m;
   w.tilesY = (spec.outH() + w.m - 1) / w.m;
-  w.conv.padded = Func("wg_padded");
   w.conv.conv = Func("wg_conv");
   w.conv.out = Func("conv_out");
   w.inRows = Func("wg_in_rows");
