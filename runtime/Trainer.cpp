@@ -142,7 +142,8 @@ Trainer::Trainer(mlir::ModuleOp module, const std::vector<NamedTensor> &params,
   Impl &m = *impl_;
   m.opts = opts;
   const char *prof = std::getenv("NETC_PROFILE");
-  m.profile = prof && *prof && std::strcmp(prof, "0") != 0;
+  m.printProfile = prof && *prof && std::strcmp(prof, "0") != 0;
+  m.profile = m.printProfile || opts.timeSteps;
   for (const NamedTensor &t : params)
     m.given[t.name] = &t;
   m.labelData.assign(static_cast<size_t>(opts.batch), 0);
@@ -154,7 +155,7 @@ Trainer::Trainer(mlir::ModuleOp module, const std::vector<NamedTensor> &params,
 
 Trainer::~Trainer() {
   const Impl &m = *impl_;
-  if (!m.profile || m.stepsRun == 0)
+  if (!m.printProfile || m.stepsRun == 0)
     return;
   double n = double(m.stepsRun), total = 0;
   for (const Step &s : m.steps)
@@ -273,7 +274,7 @@ TrainPlan Trainer::plan() const {
     return t;
   };
   for (const Step &s : m.steps) {
-    TrainPlanStep ps{s.name, s.what, s.fwd, s.train, {}, {}};
+    TrainPlanStep ps{s.name, s.what, s.fwd, s.train, {}, {}, s.conv};
     for (const Arg &a : s.in)
       ps.in.push_back(arg(a));
     for (const Arg &a : s.out)
@@ -296,6 +297,20 @@ TrainPlan Trainer::plan() const {
     p.statCopies.push_back({st + nb::kBnRunVar * c, u.var->ptr - base, c});
   }
   return p;
+}
+
+std::vector<double> Trainer::stepSeconds() const {
+  std::vector<double> out;
+  double n = double(std::max<int64_t>(impl_->stepsRun, 1));
+  for (const Step &s : impl_->steps)
+    out.push_back(s.seconds / n);
+  return out;
+}
+
+void Trainer::resetTimes() {
+  for (Step &s : impl_->steps)
+    s.seconds = 0;
+  impl_->stepsRun = 0;
 }
 
 std::vector<std::string> Trainer::describeSteps() const {

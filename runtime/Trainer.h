@@ -12,6 +12,7 @@
 #pragma once
 
 #include "compiler/halide/HostTarget.h"
+#include "compiler/halide/backward/ConvBackward.h"
 #include "runtime/NamedTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -39,6 +40,17 @@ struct TrainerOptions {
   /// Plan only (for an ahead-of-time library): no arena, no buffers; step()
   /// must not be called. Pair with deferred kernel caches.
   bool planOnly = false;
+  /// Time every kernel (stepSeconds()); NETC_PROFILE=1 also prints them.
+  bool timeSteps = false;
+};
+
+/// A conv kernel of the step, as `netc tune --train` sees it: the forward
+/// conv (spec `conv`), its input gradient (`dx`) or its weight gradient
+/// (`conv`'s geometry).
+struct TrainConvWork {
+  enum class Kind { None, Forward, Dx, Dw } kind = Kind::None;
+  netc::halide::ConvSpec conv;
+  netc::halide::backward::ConvDxSpec dx;
 };
 
 /// A kernel argument of the training step: an arena slot, a slice of the
@@ -54,6 +66,7 @@ struct TrainPlanStep {
   std::shared_ptr<netc::halide::Kernel> fwd;                    // or
   std::shared_ptr<netc::schedules::backward::TrainKernel> train;
   std::vector<TrainPlanArg> in, out;
+  TrainConvWork conv;
 };
 
 struct TrainPlanParam {
@@ -134,6 +147,10 @@ public:
   std::vector<std::string> describeSteps() const;
   /// The step's kernels, arena plan and parameters, for runtime/aot.
   TrainPlan plan() const;
+  /// With TrainerOptions::timeSteps: each kernel's mean seconds per step
+  /// (plan().steps order) since construction or the last resetTimes().
+  std::vector<double> stepSeconds() const;
+  void resetTimes();
 
   struct Impl;
 

@@ -9,6 +9,7 @@
 #include "runtime/ModuleWalk.h"
 #include "runtime/WeightLayout.h"
 #include "schedules/cpu/CpuKernels.h"
+#include "schedules/cpu/backward/ConvBwdTuned.h"
 #include "schedules/cpu/backward/TrainKernels.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -75,6 +76,7 @@ struct Step {
   sc::KernelPtr fwd; // single output, halide_buffer_t** calling convention
   sb::TrainKernelPtr train;
   std::vector<Arg> in, out;
+  TrainConvWork conv;    // what `netc tune --train` may tune here
   int dropoutMask = -1; // val to fill with a fresh mask before running
   float dropoutRate = 0;
   std::vector<Halide::Buffer<>> inBufs, outBufs;
@@ -124,7 +126,7 @@ struct Trainer::Impl {
   std::vector<int32_t> labelData;
   MemoryPlan plan;
   AlignedFloats arena, paramBlock;
-  bool profile = false;
+  bool profile = false, printProfile = false;
   int64_t stepsRun = 0;
   Trainer::MaskSource maskSource;
 

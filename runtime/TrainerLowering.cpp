@@ -103,8 +103,10 @@ void Trainer::Impl::conv(mlir::Operation *op) {
     what += " +relu";
   }
   int y = newVal(result);
-  push(op, what, std::move(in), {nhwc(y)}).fwd =
-      sc::convKernel(spec, opts.target, sc::chosenConvSchedule(spec, opts.target, opts.batch));
+  Step &st = push(op, what, std::move(in), {nhwc(y)});
+  sc::ConvSchedule sched = sc::chosenConvSchedule(spec, opts.target, opts.batch, true);
+  st.fwd = sc::convKernel(spec, opts.target, sched);
+  st.conv = {TrainConvWork::Kind::Forward, spec, {}};
 }
 
 void Trainer::Impl::fc(mlir::Operation *op) {
@@ -252,7 +254,9 @@ void Trainer::Impl::convGradInput(mlir::Operation *op) {
     in.insert(in.begin() + 2, nhwc(v));
   }
   int dx = newVal(op->getResult(0));
-  push(op, what, std::move(in), {nhwc(dx)}).train = sb::convDxKernel(d, opts.target);
+  Step &st = push(op, what, std::move(in), {nhwc(dx)});
+  st.train = sb::convDxKernel(d, opts.target, sb::chosenConvDxSchedule(d, opts.target, opts.batch));
+  st.conv = {TrainConvWork::Kind::Dx, d.conv, d};
 }
 
 void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
@@ -265,8 +269,10 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
     const auto &xs = shapeOf(x);
     hl::ConvSpec s = convSpec(op, int(xs[1]), int(ds[1]), int(xs[2]), int(xs[3]));
     int dw = newVal(op->getResult(0));
-    push(op, "conv2d_grad_weight", {nhwc(dy), nhwc(x)}, {hwioVal(dw)}).train =
-        sb::convDwKernel(s, opts.target);
+    Step &st = push(op, "conv2d_grad_weight", {nhwc(dy), nhwc(x)}, {hwioVal(dw)});
+    st.train =
+        sb::convDwKernel(s, opts.target, sb::chosenConvDwSchedule(s, opts.target, opts.batch));
+    st.conv = {TrainConvWork::Kind::Dw, s, {}};
     return;
   }
   if (n == "net.conv2d_grad_bias") {

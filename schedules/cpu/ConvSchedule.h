@@ -45,12 +45,18 @@ ConvSchedule directConvSchedule(const netc::halide::ConvSpec &spec, const Halide
 // measured faster, else directConvSchedule.
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
+// defaultConvSchedule adjusted to `batch` (what runs without a tuning
+// database); for the training step (HWIO weights) clamped to direct.
+ConvSchedule builtinConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t,
+                                 int batch, bool training = false);
+
 // The schedule for `spec` (wBlock, winograd ignored) at `batch`: the tuning
 // database's (schedules/tuning) when it has one for this target, thread
-// count and batch, else defaultConvSchedule. Callers that know the batch
-// (Executor, Trainer) pass the result to convKernel.
+// count, batch and mode (inference or the training step), else
+// builtinConvSchedule. Callers that know the batch (Executor, Trainer) pass
+// the result to convKernel.
 ConvSchedule chosenConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t,
-                                int batch);
+                                int batch, bool training = false);
 
 // The weight block (ConvSpec::wBlock) the chosen schedule of `spec` wants:
 // its output-channel tile when that divides cout, else 0 (plain HWIO).

@@ -44,6 +44,30 @@ TunedConv fromJson(const json &j) {
   return t;
 }
 
+json toJson(const TunedRecord &r) {
+  json j = json::object();
+  for (const auto &[k, v] : r.fields) j[k] = v;
+  j["ms"] = r.ms;
+  j["default_ms"] = r.defaultMs;
+  return j;
+}
+
+TunedRecord recordFromJson(const json &j) {
+  TunedRecord r;
+  for (auto &[k, v] : j.items()) {
+    if (k == "ms" || k == "default_ms") continue;
+    if (v.is_boolean())
+      r.fields[k] = v.get<bool>();
+    else if (v.is_number_integer())
+      r.fields[k] = v.get<int>();
+    else
+      throw std::runtime_error("field '" + k + "' is not an integer");
+  }
+  r.ms = j.value("ms", 0.0);
+  r.defaultMs = j.value("default_ms", 0.0);
+  return r;
+}
+
 std::mutex globalMu;
 std::unique_ptr<TuningDb> globalDb;
 
@@ -59,8 +83,15 @@ TuningDb::TuningDb(std::string path) : path_(std::move(path)) {
     json j = json::parse(f);
     if (j.at("version").get<int>() != 1)
       throw std::runtime_error("unknown version");
-    for (auto &[k, v] : j.at("conv").items())
-      conv_[k] = fromJson(v);
+    for (auto &[section, entries] : j.items()) {
+      if (section == "version") continue;
+      for (auto &[k, v] : entries.items()) {
+        if (section == "conv")
+          conv_[k] = fromJson(v);
+        else
+          records_[section][k] = recordFromJson(v);
+      }
+    }
   } catch (const std::exception &e) {
     throw std::runtime_error("tuning database '" + path_ + "' is unreadable (" + e.what() +
                              "): delete it or run `netc tune` again");
@@ -80,9 +111,29 @@ void TuningDb::setConv(const std::string &key, const TunedConv &t) {
   conv_[key] = t;
 }
 
+std::optional<TunedRecord> TuningDb::record(const std::string &section,
+                                            const std::string &key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto s = records_.find(section);
+  if (s == records_.end()) return std::nullopt;
+  auto it = s->second.find(key);
+  if (it == s->second.end()) return std::nullopt;
+  return it->second;
+}
+
+void TuningDb::setRecord(const std::string &section, const std::string &key,
+                         const TunedRecord &r) {
+  if (section == "conv" || section == "version")
+    throw std::invalid_argument("TuningDb::setRecord: reserved section '" + section + "'");
+  std::lock_guard<std::mutex> lock(mu_);
+  records_[section][key] = r;
+}
+
 size_t TuningDb::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return conv_.size();
+  size_t n = conv_.size();
+  for (const auto &[section, entries] : records_) n += entries.size();
+  return n;
 }
 
 std::string TuningDb::text() const {
@@ -90,6 +141,8 @@ std::string TuningDb::text() const {
   nlohmann::json j = {{"version", 1}, {"conv", nlohmann::json::object()}};
   for (const auto &[k, v] : conv_)
     j["conv"][k] = toJson(v);
+  for (const auto &[section, entries] : records_)
+    for (const auto &[k, v] : entries) j[section][k] = toJson(v);
   return j.dump(2) + "\n";
 }
 
@@ -111,12 +164,12 @@ void TuningDb::save() const {
 }
 
 std::string TuningDb::convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,
-                              int threads, int batch) {
+                              int threads, int batch, bool training) {
   netc::halide::ConvSpec plain = spec;
   plain.wBlock = 0;
   plain.winograd = 0;
   return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads) +
-         "|batch=" + std::to_string(batch);
+         "|batch=" + std::to_string(batch) + (training ? "|train" : "");
 }
 
 std::string TuningDb::defaultPath() {
@@ -147,8 +200,10 @@ int currentThreads() {
 }
 
 std::optional<ConvSchedule> tunedConvSchedule(const netc::halide::ConvSpec &spec,
-                                              const Halide::Target &t, int batch) {
-  auto hit = TuningDb::global().conv(TuningDb::convKey(spec, t, currentThreads(), batch));
+                                              const Halide::Target &t, int batch,
+                                              bool training) {
+  auto hit =
+      TuningDb::global().conv(TuningDb::convKey(spec, t, currentThreads(), batch, training));
   if (!hit)
     return std::nullopt;
   return hit->schedule;

@@ -68,7 +68,8 @@ struct TuneArgs {
   NetArgs net;
   std::string target = "host", budget = "10m", db;
   int threads = 0;
-  bool show = false, quiet = false;
+  int64_t batch = 0;  // --train: 0 = the recipe's
+  bool show = false, quiet = false, train = false;
 };
 
 /// The network of a .net file with its -D overrides (clear errors).

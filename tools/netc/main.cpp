@@ -129,6 +129,11 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(0, 1024));
   tuneCmd->add_option("--db", tuneArgs.db,
                       "the tuning database (default $NETC_TUNING_DB, else the kernel cache's tuning.json)");
+  tuneCmd->add_flag("--train", tuneArgs.train,
+                    "tune the training step's kernels (forward convs, dX, dW) instead");
+  tuneCmd->add_option("--batch", tuneArgs.batch,
+                      "the batch to tune for (default 1; --train: the recipe's batch)")
+      ->check(CLI::Range(1, 65536));
   tuneCmd->add_flag("--show", tuneArgs.show, "print the database and exit");
   tuneCmd->add_flag("--quiet", tuneArgs.quiet, "no progress line");
 
