@@ -62,6 +62,10 @@ std::vector<ConvCase> convCases() {
       {"k5s1p0_c1to6_bias", withPostOps(spec(1, 6, 5, 1, 0, 12, 12), 1, 0, 0), 2},
       {"k1s1_c64to24", spec(64, 24, 1, 1, 0, 5, 5), 1},
       {"k3s1_c64to64_7x7_tile7", withPostOps(spec(64, 64, 3, 1, 1, 7, 7), 1, 0, 1), 2},
+      // 1x1 on small maps: channel tiles outermost with a 4x7 tile.
+      {"k1s1_c64to128_7x7_bn_res_relu_tile7",
+       withSameResidual(withPostOps(spec(64, 128, 1, 1, 0, 7, 7), 0, 1, 1)), 2},
+      {"k1s2_c32to64_28x28_bn_tile7", withPostOps(spec(32, 64, 1, 2, 0, 28, 28), 0, 1, 0), 1},
       {"k3_s2x1_asymmetric_pads", asymmetric(spec(8, 16, 3, 1, 0, 7, 6)), 2},
   };
 }
