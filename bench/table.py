@@ -83,16 +83,20 @@ def tuning_db(cache_on):
     if not path and cache_on and cache_dir():
         path = os.path.join(cache_dir(), "tuning.json")
     info = {"path": path, "exists": bool(path and os.path.exists(path)), "conv_entries": 0,
-            "by_threads": {}}
+            "by_section": {}}
     if info["exists"]:
         try:
             with open(path) as f:
-                conv = json.load(f).get("conv", {})
-            info["conv_entries"] = len(conv)
-            for k in conv:
-                t = k.rsplit("threads=", 1)[-1]
-                info["by_threads"][t] = info["by_threads"].get(t, 0) + 1
-        except (OSError, ValueError) as e:
+                db = json.load(f)
+            for section, entries in db.items():
+                if section == "version":
+                    continue
+                info["conv_entries"] += len(entries)
+                counts = info["by_section"].setdefault(section, {})
+                for k in entries:  # "...|threads=1|batch=128[|train]"
+                    t = "threads=" + k.rsplit("threads=", 1)[-1]
+                    counts[t] = counts.get(t, 0) + 1
+        except (OSError, ValueError, AttributeError) as e:
             info["error"] = str(e)
     return info
 
@@ -106,8 +110,9 @@ def describe_db(info):
         return f"`{info['path']}` (unreadable: {info['error']})"
     if not info["conv_entries"]:
         return f"`{info['path']}` (empty)"
-    per = ", ".join(f"{n} for {t} thread(s)" for t, n in sorted(info["by_threads"].items()))
-    return f"`{info['path']}` ({info['conv_entries']} tuned convs: {per})"
+    per = "; ".join(section + ": " + ", ".join(f"{n} for {t}" for t, n in sorted(c.items()))
+                    for section, c in sorted(info["by_section"].items()))
+    return f"`{info['path']}` ({info['conv_entries']} tuned kernels; {per})"
 
 
 def cpu_name():
