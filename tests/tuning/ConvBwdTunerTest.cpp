@@ -4,6 +4,7 @@
 //    schedule computes (tests/backward checks that against direct sums), on
 //    AVX-512 and AVX2, for the epilogues and strides a ResNet has;
 //  - candidates keep their accumulators in registers and are distinct;
+//  - with two threads the built-in dW schedule keeps both busy;
 //  - entries round-trip through the file and apply only at their batch and
 //    thread count; dW entries ignore the post-ops of the forward conv.
 #include "schedules/cpu/backward/ConvBwdTuned.h"
@@ -136,6 +137,23 @@ TEST(ConvBwdTuner, PastDeadlineKeepsTheBuiltInSchedule) {
   EXPECT_EQ(r.schedule.key(), sb::clampConvDwSchedule(c, sb::defaultConvDwSchedule(c, t)).key());
   EXPECT_GT(r.ms, 0);
   EXPECT_EQ(r.ms, r.defaultMs);
+}
+
+// A dW tile holding every input channel leaves one parallel task; with two
+// threads the built-in schedule halves it so both threads work.
+TEST(ConvDwDefault, MoreThanOneThreadSplitsAWholeChannelTile) {
+  Halide::Target t = nh::hostTarget();
+  nh::ConvSpec c = conv(3, 1, 16, 16, 32);
+  ::setenv("HL_NUM_THREADS", "1", 1);
+  sb::ConvDwSchedule one = sb::defaultConvDwSchedule(c, t);
+  ::setenv("HL_NUM_THREADS", "2", 1);
+  sb::ConvDwSchedule two = sb::defaultConvDwSchedule(c, t);
+  ::setenv("HL_NUM_THREADS", "1", 1);
+  EXPECT_EQ(one.ciTile, 16);
+  EXPECT_EQ(one.tasks, 1);
+  EXPECT_EQ(two.ciTile, 8);
+  EXPECT_EQ(two.tasks, 2);
+  EXPECT_LE(sc::relError(runDw(c, t, two), runDw(c, t, one)), 1e-5);
 }
 
 TEST(ConvBwdTuned, EntriesRoundTripAndApplyAtTheirBatchAndThreads) {
