@@ -16,6 +16,16 @@ double ConvSpec::flops(int batch) const {
   return 2.0 * batch * outH() * outW() * cout * cin * kh * kw;
 }
 
+ConvSpec ConvSpec::geometry() const {
+  ConvSpec g = *this;
+  g.bias = g.scaleShift = g.relu = false;
+  g.residual = Residual::None;
+  g.resC = g.resH = g.resW = 0;
+  g.resStride = 1;
+  g.wBlock = g.winograd = 0;
+  return g;
+}
+
 std::string ConvSpec::key() const {
   std::ostringstream k;
   k << "conv ci" << cin << " co" << cout << " k" << kh << "x" << kw << " s" << sH() << "x"

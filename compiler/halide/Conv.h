@@ -53,6 +53,9 @@ struct ConvSpec {
   int outW() const { return (inW + pLeft() + pRight() - kw) / sW() + 1; }
   double flops(int batch) const;  // 2 * MACs, the usual GFLOP/s convention
   std::string key() const;        // canonical text, part of the kernel cache key
+  // The same convolution without post-ops, in HWIO direct form: what a
+  // weight gradient depends on.
+  ConvSpec geometry() const;
   // Throws std::invalid_argument on an impossible spec (checked by buildConv,
   // so bad layers fail with a message rather than inside Halide).
   void validate() const;

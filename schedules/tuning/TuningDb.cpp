@@ -168,8 +168,12 @@ std::string TuningDb::convKey(const netc::halide::ConvSpec &spec, const Halide::
   netc::halide::ConvSpec plain = spec;
   plain.wBlock = 0;
   plain.winograd = 0;
-  return "conv|" + plain.key() + "|" + t.to_string() + "|threads=" + std::to_string(threads) +
-         "|batch=" + std::to_string(batch) + (training ? "|train" : "");
+  return "conv|" + plain.key() + keySuffix(t, threads, batch) + (training ? "|train" : "");
+}
+
+std::string TuningDb::keySuffix(const Halide::Target &t, int threads, int batch) {
+  return "|" + t.to_string() + "|threads=" + std::to_string(threads) +
+         "|batch=" + std::to_string(batch);
 }
 
 std::string TuningDb::defaultPath() {

@@ -53,6 +53,8 @@ class TuningDb {
   /// The key of a conv layer (its plain, unblocked spec) for `t`, `threads`
   /// and the batch it runs at: a schedule measured at batch 1 can lose badly
   /// at batch 8 (channel tiles outermost re-read 8 images per tile).
+  /// "|<target>|threads=<n>|batch=<b>": how every key ends.
+  static std::string keySuffix(const Halide::Target &t, int threads, int batch);
   /// The training step's convs (training) have their own keys: they run
   /// with HWIO weights, direct only.
   static std::string convKey(const netc::halide::ConvSpec &spec, const Halide::Target &t,

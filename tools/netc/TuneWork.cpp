@@ -33,10 +33,7 @@ std::string describe(const char *kind, const hl::ConvSpec &s, const char *extra 
 std::string describeDx(const nb::ConvDxSpec &d) {
   std::string extra = d.add != nb::GradAdd::None ? " +add" : "";
   if (d.reluMask) extra += " +mask";
-  hl::ConvSpec geometry = d.conv;
-  geometry.bias = geometry.scaleShift = geometry.relu = false;
-  geometry.residual = hl::Residual::None;
-  return describe("dX", geometry, extra.c_str());
+  return describe("dX", d.conv.geometry(), extra.c_str());
 }
 
 // Median over rounds, per kernel.
@@ -220,9 +217,7 @@ class TrainingWork : public TuneWork {
                           });
     }
     if (w.kind == Kind::Dw) {
-      hl::ConvSpec c = w.conv;
-      c.bias = c.scaleShift = c.relu = false;
-      c.residual = hl::Residual::None;
+      hl::ConvSpec c = w.conv.geometry();
       return gradientItem(sb::convDwDbKey(c, t, threads, n), describe("dW", c), sb::kConvDwSection,
                           sb::clampConvDwSchedule(c, sb::defaultConvDwSchedule(c, t)),
                           &sb::convDwFromFields, [=](auto deadline, const auto &progress) {

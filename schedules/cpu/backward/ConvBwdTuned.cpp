@@ -9,21 +9,6 @@ using netc::halide::backward::ConvDxSpec;
 
 namespace {
 
-// The geometry of a conv: post-ops and the weight layout cleared.
-ConvSpec geometry(ConvSpec s) {
-  s.bias = s.scaleShift = s.relu = false;
-  s.residual = netc::halide::Residual::None;
-  s.resC = s.resH = s.resW = 0;
-  s.resStride = 1;
-  s.wBlock = s.winograd = 0;
-  return s;
-}
-
-std::string suffix(const Halide::Target &t, int threads, int batch) {
-  return "|" + t.to_string() + "|threads=" + std::to_string(threads) +
-         "|batch=" + std::to_string(batch);
-}
-
 int field(const std::map<std::string, int> &f, const char *name) {
   auto it = f.find(name);
   if (it == f.end())
@@ -36,12 +21,12 @@ int field(const std::map<std::string, int> &f, const char *name) {
 
 std::string convDxDbKey(const ConvDxSpec &spec, const Halide::Target &t, int threads, int batch) {
   ConvDxSpec d = spec;
-  d.conv = geometry(spec.conv);
-  return "convdx|" + d.key() + suffix(t, threads, batch);
+  d.conv = spec.conv.geometry();
+  return "convdx|" + d.key() + TuningDb::keySuffix(t, threads, batch);
 }
 
 std::string convDwDbKey(const ConvSpec &spec, const Halide::Target &t, int threads, int batch) {
-  return "convdw|" + geometry(spec).key() + suffix(t, threads, batch);
+  return "convdw|" + spec.geometry().key() + TuningDb::keySuffix(t, threads, batch);
 }
 
 std::map<std::string, int> toFields(const ConvDxSchedule &s) {
