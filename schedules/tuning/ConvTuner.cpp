@@ -4,10 +4,8 @@
 #include "schedules/tuning/Measure.h"
 
 #include <algorithm>
-#include <cmath>
 #include <random>
 #include <set>
-#include <stdexcept>
 
 namespace netc::schedules {
 
