@@ -71,7 +71,7 @@ double maxRelDiff(const Halide::Buffer<float> &a, const Halide::Buffer<float> &b
   return num / std::max(den, 1e-30);
 }
 
-// BWD_DX_CV, BWD_DX_TX, BWD_DW_CV, BWD_DW_CT, BWD_DW_RB, BWD_DW_NB,
+// BWD_DX_CV, BWD_DX_TX, BWD_DX_ROWS, BWD_DX_WG (Winograd m), BWD_DW_CV, BWD_DW_CT, BWD_DW_RB, BWD_DW_NB,
 // BWD_DW_TAPS, BWD_DW_STAGE override single fields of the default schedules.
 void envInt(const char *name, int &field) {
   if (const char *v = std::getenv(name)) field = std::atoi(v);
@@ -96,6 +96,7 @@ Times benchLayer(const char *name, nh::ConvSpec s, int n, bool withDx = true) {
   Times r;
   sb::ConvDxSchedule sdx = sb::defaultConvDxSchedule(d, t);
   envInt("BWD_DX_CV", sdx.ciVecs), envInt("BWD_DX_TX", sdx.tileX);
+  envInt("BWD_DX_ROWS", sdx.rowsPerTask), envInt("BWD_DX_WG", sdx.winograd);
   sb::ConvDwSchedule sdw = sb::defaultConvDwSchedule(s, t);
   envInt("BWD_DW_CV", sdw.coVecs), envInt("BWD_DW_CT", sdw.ciTile);
   envInt("BWD_DW_RB", sdw.rowsPerBlock), envInt("BWD_DW_NB", sdw.imagesPerBlock);

@@ -105,7 +105,7 @@ void Trainer::Impl::conv(mlir::Operation *op) {
   int y = newVal(result);
   Step &st = push(op, what, std::move(in), {nhwc(y)});
   sc::ConvSchedule sched = sc::chosenConvSchedule(spec, opts.target, opts.batch, true);
-  st.fwd = sc::convKernel(spec, opts.target, sched);
+  st.fwd = sc::convKernel(sc::trainingConvSpec(spec, sched), opts.target, sched);
   st.conv = {TrainConvWork::Kind::Forward, spec, {}};
 }
 

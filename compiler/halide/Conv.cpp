@@ -23,6 +23,7 @@ ConvSpec ConvSpec::geometry() const {
   g.resC = g.resH = g.resW = 0;
   g.resStride = 1;
   g.wBlock = g.winograd = 0;
+  g.winogradFromHwio = false;
   return g;
 }
 
@@ -33,7 +34,7 @@ std::string ConvSpec::key() const {
     << inH << "x" << inW << (bias ? " bias" : "")
     << (scaleShift ? " bn" : "") << (relu ? " relu" : "");
   if (wBlock) k << " wb" << wBlock;
-  if (winograd) k << " wg" << winograd;
+  if (winograd) k << " wg" << winograd << (winogradFromHwio ? "hwio" : "");
   if (residual == Residual::Same) k << " res";
   if (residual == Residual::ZeroPadded)
     k << " resA" << resC << "x" << resH << "x" << resW << "s" << resStride;
@@ -50,6 +51,7 @@ void ConvSpec::validate() const {
     fail("weight block must be a multiple of 16 dividing cout");
   if (winograd != 0 && winograd != 2 && winograd != 4) fail("winograd tile must be 0, 2 or 4");
   if (winograd && !winogradApplies()) fail("winograd needs 3x3, stride 1, cin % 8, cout % 16");
+  if (winogradFromHwio && !winograd) fail("HWIO Winograd weights without a Winograd tile");
   if (residual != Residual::ZeroPadded) return;
   if (resC < 1 || resC > cout || resStride < 1) fail("bad shortcut channels or stride");
   if ((outW() - 1) * resStride >= resW || (outH() - 1) * resStride >= resH)
@@ -74,7 +76,7 @@ void declareConvInputs(ConvAlgo &a) {
   const ConvSpec &s = a.spec;
   a.input = ImageParam(Float(32), 4, "conv_in");
   constrainNhwc(a.input, {s.cin, s.inW, s.inH});
-  if (s.winograd > 0) {  // U = G g G^T: (cb, ci, cob, ax, ay), dense
+  if (s.winograd > 0 && !s.winogradFromHwio) {  // U = G g G^T: (cb, ci, cob, ax, ay), dense
     const int block = s.wBlock > 0 ? s.wBlock : s.cout, alpha = s.winograd + 2;
     a.weights = ImageParam(Float(32), 5, "conv_w");
     int extents[5] = {block, s.cin, s.cout / block, alpha, alpha};
@@ -83,7 +85,7 @@ void declareConvInputs(ConvAlgo &a) {
       a.weights.dim(d).set_bounds(0, extents[d]).set_stride(stride);
       stride *= extents[d];
     }
-  } else if (s.wBlock > 0) {
+  } else if (s.wBlock > 0 && !s.winograd) {
     a.weights = ImageParam(Float(32), 5, "conv_w");
     int extents[5] = {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock};
     int stride = 1;

@@ -41,6 +41,10 @@ struct ConvSpec {
   // blocked by wBlock (cout when 0): (cb, ci, cob, ax, ay), alpha = m + 2,
   // made by winogradWeights.
   int winograd = 0;
+  // With winograd: the weights stay HWIO and the kernel transforms them on
+  // every call (the training step, whose weights change every step); wBlock
+  // then blocks only the kernel's own transformed copy.
+  bool winogradFromHwio = false;
 
   int sH() const { return strideH < 0 ? stride : strideH; }
   int sW() const { return strideW < 0 ? stride : strideW; }

@@ -87,8 +87,7 @@ void defineProduct(WinogradAlgo &w) {
   w.rc = Halide::RDom(0, w.conv.spec.cin, "rc");
   w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay) = 0.f;
   // Blocked weights: each channel tile's (ax, ay) slice is one stream.
-  const int block = w.conv.spec.wBlock > 0 ? w.conv.spec.wBlock : w.conv.spec.cout;
-  Expr u = w.conv.weights(v.c % block, w.rc, v.c / block, w.ax, w.ay);
+  Expr u = w.u(v.c % w.block, w.rc, v.c / w.block, w.ax, w.ay);
   w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay) += u * w.inTile(w.rc, w.tx, w.ty, v.n, w.ax, w.ay);
   w.product(v.c, w.tx, w.ty, v.n, w.ax, w.ay) = w.gemm(v.c, w.tx, w.ty, v.n, w.ax, w.ay);
 }
@@ -111,7 +110,7 @@ void defineOutputTransform(WinogradAlgo &w) {
 
 }  // namespace
 
-WinogradAlgo buildWinogradConv(const ConvSpec &spec) {
+WinogradAlgo newWinogradAlgo(const ConvSpec &spec) {
   spec.validate();
   if (spec.winograd == 0)
     throw std::invalid_argument(spec.key() + ": not a Winograd spec (winograd = 0)");
@@ -128,10 +127,42 @@ WinogradAlgo buildWinogradConv(const ConvSpec &spec) {
   w.gemm = Func("wg_gemm");
   w.product = Func("wg_product");
   w.outRows = Func("wg_out_rows");
-  declareConvInputs(w.conv);
+  return w;
+}
+
+void defineWeightTransform(WinogradAlgo &w, Func hwio, int block) {
+  const Matrix &g = transforms(w.m).g;
+  const ConvSpec &s = w.conv.spec;
+  w.block = block > 0 ? block : s.cout;
+  if (s.cout % w.block != 0)
+    throw std::invalid_argument(s.key() + ": the weight block must divide cout");
+  w.uInKernel = true;
+  w.uRows = Func("wg_u_rows");
+  w.u = Func("wg_u");
+  Var co("co");
+  w.uRows(co, w.ci, w.kx, w.ay) =
+      applyRows(g, w.ay, [&](int ky) { return hwio(co, w.ci, w.kx, ky); });
+  Expr c = w.cob * w.block + w.cb;
+  w.u(w.cb, w.ci, w.cob, w.ax, w.ay) =
+      applyRows(g, w.ax, [&](int kx) { return w.uRows(c, w.ci, kx, w.ay); });
+}
+
+void defineWinogradStages(WinogradAlgo &w) {
   defineInputTransform(w);
   defineProduct(w);
   defineOutputTransform(w);
+}
+
+WinogradAlgo buildWinogradConv(const ConvSpec &spec) {
+  WinogradAlgo w = newWinogradAlgo(spec);
+  declareConvInputs(w.conv);
+  if (spec.winogradFromHwio) {
+    defineWeightTransform(w, Func(w.conv.weights), spec.wBlock);
+  } else {  // transformed when bound (winogradWeights)
+    w.block = spec.wBlock > 0 ? spec.wBlock : spec.cout;
+    w.u = Func(w.conv.weights);
+  }
+  defineWinogradStages(w);
   defineConvOutput(w.conv);
   return w;
 }
@@ -159,9 +190,9 @@ std::vector<float> winogradWeights(const float *hwio, int cout, int cin, int m, 
 }
 
 ConvWeights convKernelWeights(const ConvSpec &s, const float *hwio) {
-  if (s.winograd)
+  if (s.winograd && !s.winogradFromHwio)
     return {winogradWeights(hwio, s.cout, s.cin, s.winograd, s.wBlock), winogradWeightDims(s)};
-  if (s.wBlock > 0)
+  if (s.wBlock > 0 && !s.winograd)
     return {hwioToBlocked(hwio, s.cout, s.cin, s.kw, s.kh, s.wBlock),
             {s.wBlock, s.cin, s.kw, s.kh, s.cout / s.wBlock}};
   return {std::vector<float>(hwio, hwio + static_cast<size_t>(s.cout) * s.cin * s.kw * s.kh),

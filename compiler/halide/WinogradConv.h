@@ -11,7 +11,13 @@
 // weight tensor alpha^2/9 times larger (2.25x for m = 2 and 4x for m = 4).
 //
 // Halide dims (innermost first): V (c, tx, ty, n, ax, ay), M (co, tx, ty, n,
-// ax, ay), U (cb, ci, cob, ax, ay), blocked by ConvSpec::wBlock. The rest (inputs, post-ops, `out`) is the direct conv's.
+// ax, ay), U (cb, ci, cob, ax, ay), blocked by ConvSpec::wBlock. The rest
+// (inputs, post-ops, `out`) is the direct conv's.
+//
+// U is either a kernel input, transformed once when the weights are bound
+// (inference), or, with ConvSpec::winogradFromHwio, computed from the HWIO
+// weights at the start of every call (the training step, whose weights
+// change every step; G g G^T costs alpha^2 / (tiles x batch) of the GEMM).
 #pragma once
 
 #include "Conv.h"
@@ -31,10 +37,26 @@ struct WinogradAlgo {
   Halide::Func product;  // M = gemm, stored for the tiles of a task
   Halide::Func outRows;  // (co, tx, ty, n, ax, oy): A^T along y
   Halide::RDom rc;       // over ci
+  Halide::Func u;        // U (cb, ci, cob, ax, ay) as the GEMM reads it
+  int block = 0;         // its output channels per block (cob)
+  // Set when U is computed in the kernel (a schedule stores it once per call):
+  bool uInKernel = false;
+  Halide::Var cb{"cb"}, ci{"ci"}, cob{"cob"}, kx{"kx"};
+  Halide::Func uRows;    // (co, ci, kx, ay): G along ky
 };
 
 // spec.winograd must be 2 or 4 and spec.winogradApplies().
 WinogradAlgo buildWinogradConv(const ConvSpec &spec);
+
+// The pieces, for algorithms with their own inputs and output (the input
+// gradient of the training step, compiler/halide/backward/WinogradDx):
+// an algorithm for `spec` with no stages defined yet ...
+WinogradAlgo newWinogradAlgo(const ConvSpec &spec);
+// ... U = G g G^T of 3x3 weights hwio(co, ci, kx, ky), computed in the
+// kernel, blocked by `block` output channels (spec.cout when 0) ...
+void defineWeightTransform(WinogradAlgo &w, Halide::Func hwio, int block);
+// ... and the stages from w.conv.input (c, x, y, n) and w.u to w.conv.conv.
+void defineWinogradStages(WinogradAlgo &w);
 
 // HWIO weights (co fastest, then ci, kx, ky) to U = G g G^T, computed in
 // double, blocked by `block` output channels (0: cout): Halide dims

@@ -131,6 +131,15 @@ int preferredWeightBlock(const ConvSpec &spec, const Halide::Target &t, int batc
   return weightBlockFor(spec, chosenConvSchedule(spec, t, batch));
 }
 
+ConvSpec trainingConvSpec(const ConvSpec &spec, const ConvSchedule &s) {
+  ConvSpec k = spec;
+  k.wBlock = 0;
+  k.winograd = s.winograd;
+  k.winogradFromHwio = s.winograd != 0;
+  if (s.winograd) k.wBlock = weightBlockFor(k, s);
+  return k;
+}
+
 int preferredWinograd(const ConvSpec &spec, const Halide::Target &t, int batch) {
   if (t.has_gpu_feature() || !spec.winogradApplies()) return 0;
   return chosenConvSchedule(spec, t, batch).winograd;

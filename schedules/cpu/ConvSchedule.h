@@ -65,6 +65,12 @@ int preferredWeightBlock(const netc::halide::ConvSpec &spec, const Halide::Targe
 // The same for a given schedule `s`.
 int weightBlockFor(const netc::halide::ConvSpec &spec, ConvSchedule s);
 
+// The spec of the training step's forward kernel for `spec` (plain) run
+// with `s`: HWIO weights (they change every step); a Winograd schedule
+// transforms them inside the kernel (winogradFromHwio), blocked by its tile.
+netc::halide::ConvSpec trainingConvSpec(const netc::halide::ConvSpec &spec,
+                                        const ConvSchedule &s);
+
 // The Winograd tile (ConvSpec::winograd) the chosen schedule of `spec` wants,
 // 0 for direct; always 0 on GPU targets.
 int preferredWinograd(const netc::halide::ConvSpec &spec, const Halide::Target &t, int batch);

@@ -123,6 +123,24 @@ void schedulePhases(WinogradAlgo &w, const ConvSchedule &s) {
   }
 }
 
+// U computed in the kernel (training): once per call, before everything
+// else, one vector of output channels of one (ci, channel block) at a time.
+void scheduleWeightTransform(WinogradAlgo &w, const ConvSchedule &s) {
+  const int lanes = w.block % s.vec == 0 ? s.vec : 8;
+  w.u.compute_root()
+      .reorder(w.cb, w.ax, w.ay, w.cob, w.ci)
+      .vectorize(w.cb, lanes)
+      .unroll(w.ax)
+      .unroll(w.ay);
+  if (s.parallel) w.u.parallel(w.ci);
+  Var co = w.uRows.args()[0];
+  w.uRows.compute_at(w.u, w.cob)
+      .reorder(co, w.kx, w.ay, w.ci)
+      .vectorize(co, lanes)
+      .unroll(w.kx)
+      .unroll(w.ay);
+}
+
 }  // namespace
 
 void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
@@ -135,6 +153,7 @@ void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
       .vectorize(w.conv.v.c, s.vec)
       .unroll(w.ax)
       .unroll(w.oy);
+  if (w.uInKernel) scheduleWeightTransform(w, s);
   if (s.coOuter) {
     schedulePhases(w, s);
     return;

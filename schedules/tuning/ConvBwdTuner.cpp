@@ -82,6 +82,18 @@ std::vector<sb::ConvDxSchedule> convDxTileCandidates(const nb::ConvDxSpec &spec,
       c = sb::clampConvDxSchedule(spec, c);
       if (seen.insert(c.key()).second) out.push_back(c);
     }
+  if (!nb::winogradDxApplies(spec)) return out;
+  // Winograd (stride-1 3x3): the algorithm, its register tile (vectors of
+  // input channels x m x m tiles) and tile rows per task, as for the forward.
+  for (int m : {2, 4})
+    for (auto [cv, tx] : {std::pair{4, 4}, {4, 6}, {2, 8}, {2, 12}, {4, 3}, {1, 16}})
+      for (int rows : {1, 2}) {
+        if (cv * tx > registerBudget(base.vec)) continue;
+        sb::ConvDxSchedule c = base;
+        c.winograd = m, c.ciVecs = cv, c.tileX = tx, c.rowsPerTask = rows;
+        c = sb::clampConvDxSchedule(spec, c);
+        if (seen.insert(c.key()).second) out.push_back(c);
+      }
   return out;
 }
 

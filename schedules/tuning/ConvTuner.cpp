@@ -49,8 +49,9 @@ Measured measure(const nh::ConvSpec &plain, const ConvSchedule &cand, const Laye
                  const Halide::Target &t, const ConvTuneOptions &o) {
   nh::ConvSpec spec = plain;
   spec.winograd = cand.winograd;
+  spec.wBlock = weightBlockFor(spec, cand);
   // The Trainer binds HWIO weights (they change every step).
-  spec.wBlock = o.training ? 0 : weightBlockFor(spec, cand);
+  if (o.training) spec = trainingConvSpec(plain, cand);
   nh::PipelineDef def = convPipeline(spec, t, clampConvSchedule(spec, cand));
   Halide::Pipeline p(def.out);
   p.compile_jit(t);
@@ -158,7 +159,7 @@ TunedConv tuneConv(const nh::ConvSpec &plainIn, const Halide::Target &t, Clock::
   for (const auto &[ms, c] : ranked)
     if (c.key() == base.key()) baseMs = ms;
   best.defaultMs = pr.defaultMs = baseMs;
-  std::vector<ConvSchedule> tiles = tileCandidates(plain, t, o.training);
+  std::vector<ConvSchedule> tiles = tileCandidates(plain, t);
   pr.total = static_cast<int>(tiles.size());
   for (const ConvSchedule &c : tiles) {
     if (Clock::now() > deadline) break;

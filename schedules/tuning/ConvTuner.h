@@ -24,8 +24,8 @@ struct TuneProgress {
 
 struct ConvTuneOptions {
   int batch = 1;
-  /// The training step's forward conv: HWIO weights, direct candidates only
-  /// (Winograd weights would be transformed every step).
+  /// The training step's forward conv: HWIO weights (they change every
+  /// step), which Winograd candidates transform inside the kernel.
   bool training = false;
 };
 

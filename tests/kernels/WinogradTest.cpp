@@ -58,8 +58,11 @@ Buf winogradBuffer(const ConvSpec &s, const Buf &hwio) {
 }
 
 // The Winograd kernel's error against the direct double reference.
+// fromHwio: the kernel takes the HWIO weights and transforms them itself
+// (the training step's forward conv).
 double runWinograd(ConvSpec s, int m, int batch, const Halide::Target &t,
-                   std::optional<ConvSchedule> sched, unsigned seed, float lo = -1, float hi = 1) {
+                   std::optional<ConvSchedule> sched, unsigned seed, float lo = -1, float hi = 1,
+                   bool fromHwio = false) {
   std::mt19937 rng(seed);
   ConvInputs in;
   in.x = randomBuffer(rng, {s.cin, s.inW, s.inH, batch}, lo, hi);
@@ -74,7 +77,8 @@ double runWinograd(ConvSpec s, int m, int batch, const Halide::Target &t,
     in.residual = randomBuffer(rng, {s.resC, s.resW, s.resH, batch});
   Buf ref = refConv(s, in);
   s.winograd = m;
-  std::vector<Buf> args = {in.x, winogradBuffer(s, in.w)};
+  s.winogradFromHwio = fromHwio;
+  std::vector<Buf> args = {in.x, fromHwio ? in.w : winogradBuffer(s, in.w)};
   if (s.bias) args.push_back(in.bias);
   if (s.scaleShift) args.insert(args.end(), {in.scale, in.shift});
   if (s.residual != Residual::None) args.push_back(in.residual);
@@ -134,6 +138,24 @@ TEST(WinogradSchedules, BlockedWeightsAndPhases) {
       EXPECT_LE(runWinograd(blocked, m, 2, avx512Target(), sc, 9), kWinogradTolerance)
           << "F" << m << (phases ? " phases" : "");
     }
+}
+
+// The training step's forward: HWIO weights transformed in the kernel on
+// every call, plain or blocked by the channel tile, per task or in phases.
+TEST(WinogradSchedules, HwioWeightsTransformedInTheKernel) {
+  for (const WgCase &c : cases())
+    for (int m : {2, 4})
+      for (int ti : {0, 1})
+        for (bool phases : {false, true}) {
+          ConvSchedule sc = netc::schedules::directConvSchedule(c.spec, testTargets()[ti]);
+          sc.coVecs = 1, sc.tileX = 3, sc.rowsPerTask = 2, sc.coOuter = phases, sc.winograd = m;
+          ConvSpec k = netc::schedules::trainingConvSpec(c.spec, sc);
+          ASSERT_TRUE(k.winogradFromHwio && k.winograd == m) << k.key();
+          k.winograd = 0, k.winogradFromHwio = false;  // runWinograd sets them
+          EXPECT_LE(runWinograd(k, m, c.batch, testTargets()[ti], sc, 21, -1, 1, true),
+                    kWinogradTolerance)
+              << c.spec.key() << " F" << m << " wb" << k.wBlock << (phases ? " phases" : "");
+        }
 }
 
 // A ResNet-50 conv4_x layer (256 channels: the longest sums) with normally

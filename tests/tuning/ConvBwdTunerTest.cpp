@@ -49,7 +49,10 @@ std::vector<nb::ConvDxSpec> dxSpecs() {
   padded.addC = 16, padded.addH = padded.addW = 5, padded.addStride = 2;
   nb::ConvDxSpec pointwise;  // 1x1 stride 2, ragged
   pointwise.conv = conv(1, 2, 24, 32, 7);
-  return {same, padded, pointwise};
+  nb::ConvDxSpec valid;  // 3x3 without padding (Winograd dX pads by 2), ragged tiles
+  valid.conv = conv(3, 1, 16, 32, 11);
+  valid.conv.pad = 0, valid.conv.inW = 13;
+  return {same, padded, pointwise, valid};
 }
 
 std::vector<nh::ConvSpec> dwSpecs() {

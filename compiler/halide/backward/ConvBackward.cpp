@@ -49,7 +49,10 @@ Expr shortcutGrad(const ConvDxAlgo &a) {
   return Halide::select(hit, val, 0.f);
 }
 
-void declareDxInputs(ConvDxAlgo &a) {
+
+}  // namespace
+
+void declareConvDxInputs(ConvDxAlgo &a) {
   const ConvDxSpec &s = a.spec;
   const ConvSpec &c = s.conv;
   a.dy = dyParam(c);
@@ -61,7 +64,7 @@ void declareDxInputs(ConvDxAlgo &a) {
   if (s.reluMask) a.inputs.push_back(a.mask = nhwcParam("dx_mask", {c.cin, c.inW, c.inH}));
 }
 
-void defineDxOutput(ConvDxAlgo &a) {
+void defineConvDxOutput(ConvDxAlgo &a) {
   const ConvDxSpec &s = a.spec;
   const NhwcVars &v = a.v;
   Expr e = a.sum(v.c, v.x, v.y, v.n);
@@ -71,8 +74,6 @@ void defineDxOutput(ConvDxAlgo &a) {
   a.out(v.c, v.x, v.y, v.n) = e;
   constrainNhwcOutput(a.out, {s.conv.cin, s.conv.inW, s.conv.inH});
 }
-
-}  // namespace
 
 std::string ConvDxSpec::key() const {
   std::ostringstream k;
@@ -100,7 +101,7 @@ ConvDxAlgo buildConvDx(const ConvDxSpec &spec) {
   a.spec = spec;
   a.sum = Func("convdx_sum");
   a.out = Func("convdx_out");
-  declareDxInputs(a);
+  declareConvDxInputs(a);
   a.wT = transposedWeights(s, a.weights);
   Halide::Region box = {{Expr(), Expr()}, {0, s.outW()}, {0, s.outH()}, {Expr(), Expr()}};
   a.dyExt = Halide::BoundaryConditions::constant_exterior(a.dy, 0.f, box);
@@ -127,7 +128,7 @@ ConvDxAlgo buildConvDx(const ConvDxSpec &spec) {
         a.wT(v.c, a.r.x, kx, ky) * a.dyExt(a.r.x, a.q - a.r.y, py / s.sH() - a.r.z, v.n);
     a.sum(v.c, v.x, v.y, v.n) = a.sumP(v.c, px / s.sW(), px % s.sW(), v.y, v.n);
   }
-  defineDxOutput(a);
+  defineConvDxOutput(a);
   return a;
 }
 

@@ -53,6 +53,10 @@ struct ConvDxAlgo {
   std::vector<Halide::ImageParam> inputs;  // dy, w, [add], [mask]
 };
 ConvDxAlgo buildConvDx(const ConvDxSpec &spec);
+// Its pieces, shared with the Winograd dX (WinogradDx.h): the inputs, and
+// `out` = the epilogue applied to `sum`.
+void declareConvDxInputs(ConvDxAlgo &a);
+void defineConvDxOutput(ConvDxAlgo &a);
 
 // dW(co, ci, kx, ky) = sum over (ox, oy, n) of dY(co, ox, oy, n) *
 // Xpad(ci, ox*s + kx - p, oy*s + ky - p, n).

@@ -1,5 +1,6 @@
 #include "ConvBwdSchedule.h"
 
+#include "schedules/cpu/WinogradSchedule.h"
 #include "schedules/tuning/TuningDb.h"  // currentThreads
 
 #include <algorithm>
@@ -15,6 +16,7 @@ using netc::halide::backward::ConvDbAlgo;
 using netc::halide::backward::ConvDwAlgo;
 using netc::halide::backward::ConvDxAlgo;
 using netc::halide::backward::ConvDxSpec;
+namespace nb = netc::halide::backward;
 
 namespace {
 
@@ -45,6 +47,7 @@ std::string ConvDxSchedule::key() const {
   std::ostringstream k;
   k << "v" << vec << " cv" << ciVecs << " tx" << tileX << " rows" << rowsPerTask
     << (stageDy ? " stage" : "") << (parallel ? " par" : "");
+  if (winograd) k << " wg" << winograd;
   return k.str();
 }
 
@@ -69,9 +72,33 @@ ConvDxSchedule clampConvDxSchedule(const ConvDxSpec &spec, ConvDxSchedule s) {
   const ConvSpec &c = spec.conv;
   s.vec = std::clamp(s.vec, 1, 16);
   s.ciVecs = clampVecs(c.cin, s.vec, s.ciVecs);
-  s.tileX = std::clamp(s.tileX, 1, c.inW);
-  s.rowsPerTask = std::clamp(s.rowsPerTask, 1, c.inH);
+  if (s.winograd && ((s.winograd != 2 && s.winograd != 4) || !nb::winogradDxApplies(spec)))
+    s.winograd = 0;
+  const int m = std::max(s.winograd, 1);  // tiles of m x m pixels (direct: 1)
+  s.tileX = std::clamp(s.tileX, 1, ceilDiv(c.inW, m));
+  s.rowsPerTask = std::clamp(s.rowsPerTask, 1, ceilDiv(c.inH, m));
   return s;
+}
+
+ConvSchedule winogradDxConvSchedule(const ConvDxSchedule &s) {
+  ConvSchedule w;
+  w.vec = s.vec;
+  w.coVecs = s.ciVecs;
+  w.tileX = s.tileX;
+  w.rowsPerTask = s.rowsPerTask;
+  w.stagePadded = s.stageDy;
+  w.parallel = s.parallel;
+  w.winograd = s.winograd;
+  return w;
+}
+
+int winogradDxBlock(const ConvDxSpec &spec, const ConvDxSchedule &s) {
+  int tile = s.vec * s.ciVecs;
+  return tile % 16 == 0 && spec.conv.cin % tile == 0 ? tile : 0;
+}
+
+void scheduleWinogradDx(nb::WinogradDxAlgo &a, const ConvDxSchedule &s) {
+  scheduleWinograd(a.wg, winogradDxConvSchedule(s));
 }
 
 ConvDwSchedule defaultConvDwSchedule(const ConvSpec &spec, const Halide::Target &t) {

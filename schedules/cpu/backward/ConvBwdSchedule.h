@@ -16,6 +16,8 @@
 #pragma once
 
 #include "compiler/halide/backward/ConvBackward.h"
+#include "compiler/halide/backward/WinogradDx.h"
+#include "schedules/cpu/ConvSchedule.h"
 
 #include <string>
 
@@ -28,6 +30,10 @@ struct ConvDxSchedule {
   int rowsPerTask = 1;  // rows (of all images) per parallel task
   bool stageDy = true;  // copy the dY rows a row of dX needs (drops the boundary selects)
   bool parallel = true;
+  // Algorithm: 0 direct; 2 or 4 Winograd F(m x m, 3x3) (WinogradDx.h), for
+  // specs with winogradDxApplies. Then the tile is ciVecs x tileX m x m
+  // tiles, rowsPerTask counts tile rows and stageDy stages the padded dY.
+  int winograd = 0;
   std::string key() const;
 };
 
@@ -51,6 +57,11 @@ ConvDwSchedule defaultConvDwSchedule(const netc::halide::ConvSpec &spec, const H
 ConvDwSchedule clampConvDwSchedule(const netc::halide::ConvSpec &spec, ConvDwSchedule s);
 
 void scheduleConvDx(netc::halide::backward::ConvDxAlgo &a, const ConvDxSchedule &s);
+// A Winograd dX schedule (s.winograd) as the forward Winograd schedule of
+// the transposed conv, and the output-channel block of U it wants.
+ConvSchedule winogradDxConvSchedule(const ConvDxSchedule &s);
+int winogradDxBlock(const netc::halide::backward::ConvDxSpec &spec, const ConvDxSchedule &s);
+void scheduleWinogradDx(netc::halide::backward::WinogradDxAlgo &a, const ConvDxSchedule &s);
 void scheduleConvDw(netc::halide::backward::ConvDwAlgo &a, const ConvDwSchedule &s);
 void scheduleConvDb(netc::halide::backward::ConvDbAlgo &a, int cout, int vec);
 

@@ -17,6 +17,12 @@ int field(const std::map<std::string, int> &f, const char *name) {
   return it->second;
 }
 
+// Fields added after the first databases were written: absent means `def`.
+int optionalField(const std::map<std::string, int> &f, const char *name, int def) {
+  auto it = f.find(name);
+  return it == f.end() ? def : it->second;
+}
+
 }  // namespace
 
 std::string convDxDbKey(const ConvDxSpec &spec, const Halide::Target &t, int threads, int batch) {
@@ -35,7 +41,8 @@ std::map<std::string, int> toFields(const ConvDxSchedule &s) {
           {"tileX", s.tileX},
           {"rowsPerTask", s.rowsPerTask},
           {"stageDy", s.stageDy},
-          {"parallel", s.parallel}};
+          {"parallel", s.parallel},
+          {"winograd", s.winograd}};
 }
 
 std::map<std::string, int> toFields(const ConvDwSchedule &s) {
@@ -57,6 +64,7 @@ ConvDxSchedule convDxFromFields(const std::map<std::string, int> &f) {
   s.rowsPerTask = field(f, "rowsPerTask");
   s.stageDy = field(f, "stageDy") != 0;
   s.parallel = field(f, "parallel") != 0;
+  s.winograd = optionalField(f, "winograd", 0);
   return s;
 }
 

@@ -46,6 +46,14 @@ TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
                             std::optional<ConvDxSchedule> sched) {
   ConvDxSchedule s = clampConvDxSchedule(spec, sched.value_or(defaultConvDxSchedule(spec, t)));
   return cachedTrainKernel(cacheKey("convdx", spec.key(), t, s.key()), t, [&] {
+    if (s.winograd) {
+      nb::WinogradDxAlgo w = nb::buildWinogradDx(spec, s.winograd, winogradDxBlock(spec, s));
+      scheduleWinogradDx(w, s);
+      nb::TrainAlgo out;
+      out.outs = {w.dx.out};
+      out.inputs = w.dx.inputs;
+      return out;
+    }
     nb::ConvDxAlgo a = nb::buildConvDx(spec);
     scheduleConvDx(a, s);
     nb::TrainAlgo out;
