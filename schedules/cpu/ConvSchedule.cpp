@@ -54,13 +54,27 @@ ConvSchedule directConvSchedule(const ConvSpec &specIn, const Halide::Target &t)
   return s;
 }
 
-namespace {
-
-// NETC_WINOGRAD=0 keeps the built-in schedules direct (tuned ones still apply).
 bool winogradByDefault() {
   const char *e = std::getenv("NETC_WINOGRAD");
   return !(e && std::string(e) == "0");
 }
+
+// Measured with `netc tune --train` (CIFAR ResNet-20, batch 128, 1 thread,
+// cold caches), built-in direct -> the best Winograd candidate, ms:
+// forward 16->16 32x32 5.8 -> 3.5 (F4, 1x3), 32->32 16x16 7.4 -> 2.8 (2x4),
+// 64->64 8x8 5.9 -> 2.2 (4x2); dX 7.5 -> 3.6 (1x4), 6.7 -> 2.6 (2x4),
+// 5.7 -> 2.3 (4x2). F(2x2) was slower on all of them.
+ConvSchedule trainingWinograd(ConvSchedule s, int outChannels) {
+  s.winograd = 4;
+  s.coVecs = std::clamp(outChannels / s.vec, 1, s.vec >= 16 ? 4 : 2);
+  s.tileX = s.coVecs >= 4 ? 2 : 4;
+  s.rowsPerTask = 2;
+  s.coOuter = false;
+  s.stagePadded = true;
+  return s;
+}
+
+namespace {
 
 // Measured 1 thread, batch 1, cold caches, blocked weights (bench_conv --wg
 // M --blocked ...; table in docs/tuning.md), ms direct -> Winograd:
@@ -113,11 +127,18 @@ ConvSchedule builtinConvSchedule(const ConvSpec &spec, const Halide::Target &t, 
   // to 77-78% of peak without it (+add) and 76-79% to 81-83%; the 7x7 ones
   // (392 pixels) are as fast or faster with it.
   if (!s.winograd && batch * plain.outH() * plain.outW() > 392) s.coOuter = false;
-  // The training step runs direct convs; a Winograd schedule's register
-  // tile, made direct by the clamp, is what it has always run (on the CIFAR
-  // ResNets' 32x32 layers, 1x8 beat directConvSchedule's tile: 6.0 vs 6.8 ms).
-  if (training) s = clampConvSchedule(plain, s);
-  return s;
+  if (!training) return s;
+  // The training step's forward: Winograd on HWIO weights where it applies;
+  // else a Winograd schedule's register tile, made direct by the clamp, is
+  // what it has always run (on the CIFAR ResNets' 32x32 layers, 1x8 beat
+  // directConvSchedule's tile: 6.0 vs 6.8 ms).
+  if (plain.winogradApplies() && !t.has_gpu_feature() && winogradByDefault()) {
+    s = trainingWinograd(s, plain.cout);
+    ConvSpec w = plain;
+    w.winograd = s.winograd;
+    return clampConvSchedule(w, s);
+  }
+  return clampConvSchedule(plain, s);
 }
 
 ConvSchedule chosenConvSchedule(const ConvSpec &spec, const Halide::Target &t, int batch,

@@ -46,9 +46,18 @@ ConvSchedule directConvSchedule(const netc::halide::ConvSpec &spec, const Halide
 ConvSchedule defaultConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 
 // defaultConvSchedule adjusted to `batch` (what runs without a tuning
-// database); for the training step (HWIO weights) clamped to direct.
+// database); for the training step (HWIO weights) trainingWinograd where
+// Winograd applies, else the direct tile.
 ConvSchedule builtinConvSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t,
                                  int batch, bool training = false);
+
+// False when NETC_WINOGRAD=0: then every built-in schedule (inference and
+// training, forward and dX) is direct; a tuned schedule still applies.
+bool winogradByDefault();
+
+// The built-in Winograd tile of a training-step conv, forward or dX, with
+// `outChannels` output channels, from `s` (its vector width): F(4x4, 3x3).
+ConvSchedule trainingWinograd(ConvSchedule s, int outChannels);
 
 // The schedule for `spec` (wBlock, winograd ignored) at `batch`: the tuning
 // database's (schedules/tuning) when it has one for this target, thread

@@ -5,6 +5,15 @@
 // ONNX; netc imports them, runs the same steps through the "train" stage,
 // the Trainer and SgdOptimizer, and must match each loss (1e-5) and every
 // parameter and running statistic afterwards (1e-4 relative).
+//
+// The convs run direct here (NETC_WINOGRAD=0): this comparison is far more
+// sensitive than the kernels' accuracy. Measured on the ResNet-20 case
+// (batch 8): uniform noise of +-5e-6 added to every forward conv output (1e-6
+// of their largest values) changes parameter updates by up to 9%, +-5e-7
+// changes nothing; the Winograd F(4x4) forward convs differ from direct by
+// 2e-6 of the largest output and move the updates by 4.5%. The Winograd
+// kernels are checked against direct convolution instead
+// (tests/kernels/WinogradTest, tests/tuning/ConvBwdTunerTest).
 #include "Compare.h"
 
 #include "compiler/Compile.h"
@@ -44,6 +53,7 @@ class TrainStepVsTorch : public ::testing::TestWithParam<StepCase> {};
 
 TEST_P(TrainStepVsTorch, LossAndWeightsMatchAfterTwoSteps) {
   const StepCase &c = GetParam();
+  setenv("NETC_WINOGRAD", "0", 1);
   std::string dir = trainDir() + "/" + c.model;
   dsl::Network net =
       dsl::loadNetwork(std::string(NETC_SOURCE_DIR) + "/" + c.netFile, c.defs).network;

@@ -158,6 +158,21 @@ TEST(WinogradSchedules, HwioWeightsTransformedInTheKernel) {
         }
 }
 
+// The built-in schedules of the training step's forward convs (a CIFAR
+// ResNet's stride-1 layers) at a small batch.
+TEST(WinogradSchedules, TrainingBuiltInMatchesDirect) {
+  for (auto [c, hw] : {std::pair{16, 32}, {32, 16}, {64, 8}})
+    for (int ti : {0, 1}) {
+      ConvSpec s = spec3x3(c, c, 1, hw, hw);
+      ConvSchedule sc = netc::schedules::builtinConvSchedule(s, testTargets()[ti], 8, true);
+      ASSERT_EQ(sc.winograd, 4) << s.key();
+      ConvSpec k = netc::schedules::trainingConvSpec(s, sc);
+      k.winograd = 0, k.winogradFromHwio = false;  // runWinograd sets them
+      EXPECT_LE(runWinograd(k, 4, 8, testTargets()[ti], sc, 23, -1, 1, true), kWinogradTolerance)
+          << s.key() << " [" << sc.key() << "] " << testTargets()[ti].to_string();
+    }
+}
+
 // A ResNet-50 conv4_x layer (256 channels: the longest sums) with normally
 // scaled data: the fp32 transforms stay within 1e-4 of direct convolution.
 TEST(WinogradAccuracy, DeepLayerWithin1e4) {

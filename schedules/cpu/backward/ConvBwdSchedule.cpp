@@ -65,6 +65,12 @@ ConvDxSchedule defaultConvDxSchedule(const ConvDxSpec &spec, const Halide::Targe
   // 1 thread, 16->16 28x28 at batch 128: 1x4, 1x7, 1x14 and 1x28 tiles of
   // ci vectors x pixels all run at 94..102 GFLOP/s, within the noise.)
   s.ciVecs = s.vec >= 16 ? 4 : 2;
+  // Stride-1 3x3: Winograd, 2-3x faster (ConvSchedule.cpp, trainingWinograd).
+  if (nb::winogradDxApplies(spec) && !t.has_gpu_feature() && winogradByDefault()) {
+    ConvSchedule w = trainingWinograd(winogradDxConvSchedule(s), spec.conv.cin);
+    s.winograd = w.winograd, s.ciVecs = w.coVecs, s.tileX = w.tileX;
+    s.rowsPerTask = w.rowsPerTask, s.stageDy = w.stagePadded;
+  }
   return clampConvDxSchedule(spec, s);
 }
 
