@@ -72,7 +72,7 @@ double maxRelDiff(const Halide::Buffer<float> &a, const Halide::Buffer<float> &b
 }
 
 // BWD_DX_CV, BWD_DX_TX, BWD_DX_ROWS, BWD_DX_WG (Winograd m), BWD_DW_CV, BWD_DW_CT, BWD_DW_RB, BWD_DW_NB,
-// BWD_DW_TAPS, BWD_DW_STAGE override single fields of the default schedules.
+// BWD_DW_TAPS, BWD_DW_STAGE, BWD_DW_WG, BWD_DW_TASKS override single fields of the default schedules.
 void envInt(const char *name, int &field) {
   if (const char *v = std::getenv(name)) field = std::atoi(v);
 }
@@ -101,6 +101,7 @@ Times benchLayer(const char *name, nh::ConvSpec s, int n, bool withDx = true) {
   envInt("BWD_DW_CV", sdw.coVecs), envInt("BWD_DW_CT", sdw.ciTile);
   envInt("BWD_DW_RB", sdw.rowsPerBlock), envInt("BWD_DW_NB", sdw.imagesPerBlock);
   envBool("BWD_DW_TAPS", sdw.tapsInTile), envBool("BWD_DW_STAGE", sdw.stageX);
+  envInt("BWD_DW_WG", sdw.winograd), envInt("BWD_DW_TASKS", sdw.tasks);
   if (std::getenv("BWD_VERBOSE"))
     std::printf("  dx [%s] dw [%s]\n", sb::clampConvDxSchedule(d, sdx).key().c_str(),
                 sb::clampConvDwSchedule(s, sdw).key().c_str());

@@ -66,13 +66,14 @@ Expr applyRows(const Matrix &mat, Var v, const std::function<Expr(int)> &term) {
   return Halide::mux(v, rows);
 }
 
-void defineInputTransform(WinogradAlgo &w) {
+void defineInputTransform(WinogradAlgo &w, bool zeroPastBatch = false) {
   const ConvSpec &s = w.conv.spec;
   const Matrix &bt = transforms(w.m).bt;
   const NhwcVars &v = w.conv.v;
   // Tiles reach past the image on the right and bottom when m does not
   // divide the output: zeros there, like the padding.
   Halide::Region box = {{Expr(), Expr()}, {0, s.inW}, {0, s.inH}, {Expr(), Expr()}};
+  if (zeroPastBatch) box[3] = {0, w.conv.input.dim(3).extent()};
   w.conv.padded = Halide::BoundaryConditions::constant_exterior(w.conv.input, 0.f, box);
   Func padded = w.conv.padded;
   Expr x0 = w.tx * w.m - s.pLeft(), y0 = w.ty * w.m - s.pTop();
@@ -145,6 +146,24 @@ void defineWeightTransform(WinogradAlgo &w, Func hwio, int block) {
   Expr c = w.cob * w.block + w.cb;
   w.u(w.cb, w.ci, w.cob, w.ax, w.ay) =
       applyRows(g, w.ax, [&](int kx) { return w.uRows(c, w.ci, kx, w.ay); });
+}
+
+void defineWinogradInputTransform(WinogradAlgo &w, bool zeroPastBatch) {
+  defineInputTransform(w, zeroPastBatch);
+}
+
+WinogradRows winogradMatrix(int m, WinogradMatrix which, bool transposed) {
+  const Transforms &f = transforms(m);
+  const Matrix &mat = which == WinogradMatrix::BT ? f.bt : which == WinogradMatrix::G ? f.g : f.at;
+  if (!transposed) return mat;
+  Matrix t(mat[0].size(), std::vector<double>(mat.size()));
+  for (size_t i = 0; i < mat.size(); ++i)
+    for (size_t j = 0; j < mat[i].size(); ++j) t[j][i] = mat[i][j];
+  return t;
+}
+
+Expr winogradApplyRows(const WinogradRows &mat, Var v, const std::function<Expr(int)> &term) {
+  return applyRows(mat, v, term);
 }
 
 void defineWinogradStages(WinogradAlgo &w) {

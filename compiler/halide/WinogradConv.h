@@ -22,6 +22,7 @@
 
 #include "Conv.h"
 
+#include <functional>
 #include <vector>
 
 namespace netc::halide {
@@ -57,6 +58,19 @@ WinogradAlgo newWinogradAlgo(const ConvSpec &spec);
 void defineWeightTransform(WinogradAlgo &w, Halide::Func hwio, int block);
 // ... and the stages from w.conv.input (c, x, y, n) and w.u to w.conv.conv.
 void defineWinogradStages(WinogradAlgo &w);
+// Only the input transform, w.inRows and w.inTile (the weight gradient);
+// zeroPastBatch: images past the input's batch read as zeros.
+void defineWinogradInputTransform(WinogradAlgo &w, bool zeroPastBatch);
+
+// The constant matrices of F(m x m, 3 x 3), as rows: B^T (alpha x alpha),
+// G (alpha x 3), A^T (m x alpha); `transposed` gives B, G^T, A.
+enum class WinogradMatrix { BT, G, AT };
+using WinogradRows = std::vector<std::vector<double>>;
+WinogradRows winogradMatrix(int m, WinogradMatrix which, bool transposed = false);
+// The row of `mat` chosen by `v` applied to term(0..): a schedule unrolls v
+// so the mux folds to one row; zero coefficients are dropped.
+Halide::Expr winogradApplyRows(const WinogradRows &mat, Halide::Var v,
+                               const std::function<Halide::Expr(int)> &term);
 
 // HWIO weights (co fastest, then ci, kx, ky) to U = G g G^T, computed in
 // double, blocked by `block` output channels (0: cout): Halide dims

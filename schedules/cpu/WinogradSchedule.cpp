@@ -143,6 +143,10 @@ void scheduleWeightTransform(WinogradAlgo &w, const ConvSchedule &s) {
 
 }  // namespace
 
+void scheduleWinogradInputTransform(WinogradAlgo &w, const ConvSchedule &s) {
+  splitInputTransform(w, s);
+}
+
 void scheduleWinograd(WinogradAlgo &w, const ConvSchedule &params) {
   const ConvSchedule s = clampConvSchedule(w.conv.spec, params);
   Var cvo("cvo");

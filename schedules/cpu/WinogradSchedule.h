@@ -17,6 +17,10 @@ namespace netc::schedules {
 // `s` is clamped (clampConvSchedule) first; s.winograd must equal spec.winograd.
 void scheduleWinograd(netc::halide::WinogradAlgo &w, const ConvSchedule &s);
 
+// The input transform (inRows, inTile) wherever the caller computes inTile:
+// one vector of channels (s.vec) of one tile at a time, unrolled.
+void scheduleWinogradInputTransform(netc::halide::WinogradAlgo &w, const ConvSchedule &s);
+
 // Tiles along x the GEMM computes per tile row: tilesX rounded up to the
 // register tile, so the GEMM has no tail.
 int winogradTilesXRounded(const netc::halide::WinogradAlgo &w, const ConvSchedule &s);

@@ -121,6 +121,19 @@ std::vector<sb::ConvDwSchedule> convDwTileCandidates(const nh::ConvSpec &spec,
         c = sb::clampConvDwSchedule(spec, c);
         if (seen.insert(c.key()).second) out.push_back(c);
       }
+  if (!spec.winogradApplies()) return out;
+  // Winograd F(3x3, m x m) (stride-1 3x3): the algorithm, the register tile
+  // (co vectors x ci) per transformed position, images per block.
+  for (int m : {2, 4})
+    for (auto [cv, ct] : {std::pair{1, 8}, {1, 16}, {2, 4}, {2, 8}, {4, 4}})
+      for (int nb : {1, 4}) {
+        if (cv * ct > budget) continue;
+        sb::ConvDwSchedule c = base;
+        c.winograd = m, c.coVecs = cv, c.ciTile = ct, c.imagesPerBlock = nb;
+        c.tapsInTile = false;
+        c = sb::clampConvDwSchedule(spec, c);
+        if (seen.insert(c.key()).second) out.push_back(c);
+      }
   return out;
 }
 

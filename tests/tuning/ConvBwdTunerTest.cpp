@@ -56,8 +56,10 @@ std::vector<nb::ConvDxSpec> dxSpecs() {
 }
 
 std::vector<nh::ConvSpec> dwSpecs() {
+  nh::ConvSpec valid = conv(3, 1, 16, 32, 11);  // no padding, ragged Winograd tiles
+  valid.pad = 0, valid.inW = 13;
   return {conv(3, 1, 16, 16, 10), conv(3, 2, 8, 16, 9), conv(7, 2, 3, 16, 15),
-          conv(1, 1, 32, 16, 6)};
+          conv(1, 1, 32, 16, 6), valid};
 }
 
 constexpr int kBatch = 3;
@@ -103,8 +105,9 @@ TEST(ConvBwdTuner, EveryDxCandidateComputesTheSameGradient) {
 TEST(ConvBwdTuner, EveryDwCandidateComputesTheSameGradient) {
   for (const Halide::Target &t : targets())
     for (const nh::ConvSpec &c : dwSpecs()) {
-      sb::ConvDwSchedule base = sb::defaultConvDwSchedule(c, t);
-      Buf ref = runDw(c, t, base);
+      sb::ConvDwSchedule base = sb::defaultConvDwSchedule(c, t), direct = base;
+      direct.winograd = 0;  // the reference: tests/backward checks it against direct sums
+      Buf ref = runDw(c, t, direct);
       std::vector<sb::ConvDwSchedule> all = sc::convDwTileCandidates(c, t);
       for (const auto &v : sc::convDwStructureVariants(c, base)) all.push_back(v);
       ASSERT_GE(all.size(), 4u) << c.key();
@@ -148,16 +151,21 @@ TEST(ConvBwdTuner, PastDeadlineKeepsTheBuiltInSchedule) {
 TEST(ConvDwDefault, MoreThanOneThreadSplitsAWholeChannelTile) {
   Halide::Target t = nh::hostTarget();
   nh::ConvSpec c = conv(3, 1, 16, 16, 32);
-  ::setenv("HL_NUM_THREADS", "1", 1);
-  sb::ConvDwSchedule one = sb::defaultConvDwSchedule(c, t);
-  ::setenv("HL_NUM_THREADS", "2", 1);
-  sb::ConvDwSchedule two = sb::defaultConvDwSchedule(c, t);
-  ::setenv("HL_NUM_THREADS", "1", 1);
-  EXPECT_EQ(one.ciTile, 16);
-  EXPECT_EQ(one.tasks, 1);
-  EXPECT_EQ(two.ciTile, 8);
-  EXPECT_EQ(two.tasks, 2);
-  EXPECT_LE(sc::relError(runDw(c, t, two), runDw(c, t, one)), 1e-5);
+  for (bool winograd : {false, true}) {
+    ::setenv("NETC_WINOGRAD", winograd ? "1" : "0", 1);
+    ::setenv("HL_NUM_THREADS", "1", 1);
+    sb::ConvDwSchedule one = sb::defaultConvDwSchedule(c, t);
+    ::setenv("HL_NUM_THREADS", "2", 1);
+    sb::ConvDwSchedule two = sb::defaultConvDwSchedule(c, t);
+    ::setenv("HL_NUM_THREADS", "1", 1);
+    EXPECT_EQ(one.winograd, winograd ? 4 : 0);
+    EXPECT_EQ(one.tasks, 1);
+    EXPECT_EQ(two.tasks, 2);
+    EXPECT_GE(c.cin / two.ciTile, 2) << "one task would idle the second thread";
+    if (!winograd) EXPECT_EQ(one.ciTile, 16);
+    EXPECT_LE(sc::relError(runDw(c, t, two), runDw(c, t, one)), 1e-5);
+  }
+  ::unsetenv("NETC_WINOGRAD");
 }
 
 TEST(ConvBwdTuned, EntriesRoundTripAndApplyAtTheirBatchAndThreads) {

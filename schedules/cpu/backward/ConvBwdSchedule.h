@@ -16,6 +16,7 @@
 #pragma once
 
 #include "compiler/halide/backward/ConvBackward.h"
+#include "compiler/halide/backward/WinogradDw.h"
 #include "compiler/halide/backward/WinogradDx.h"
 #include "schedules/cpu/ConvSchedule.h"
 
@@ -46,6 +47,12 @@ struct ConvDwSchedule {
   bool tapsInTile = false;  // all kx x ky taps in the register tile (small cin)
   bool stageX = true;     // stage the padded X rows of a block (no boundary selects)
   int tasks = 2;          // parallel tasks over ci (1 = serial)
+  // Algorithm: 0 direct; 2 or 4 Winograd F(3x3, m x m) (WinogradDw.h), for
+  // specs with winogradApplies(). Then the tile is coVecs x ciTile per
+  // transformed position, imagesPerBlock images are transformed and summed
+  // per block, stageX stages their padded X; rowsPerBlock and tapsInTile
+  // do not apply.
+  int winograd = 0;
   std::string key() const;
 };
 
@@ -62,6 +69,7 @@ void scheduleConvDx(netc::halide::backward::ConvDxAlgo &a, const ConvDxSchedule 
 ConvSchedule winogradDxConvSchedule(const ConvDxSchedule &s);
 int winogradDxBlock(const netc::halide::backward::ConvDxSpec &spec, const ConvDxSchedule &s);
 void scheduleWinogradDx(netc::halide::backward::WinogradDxAlgo &a, const ConvDxSchedule &s);
+void scheduleWinogradDw(netc::halide::backward::WinogradDwAlgo &a, const ConvDwSchedule &s);
 void scheduleConvDw(netc::halide::backward::ConvDwAlgo &a, const ConvDwSchedule &s);
 void scheduleConvDb(netc::halide::backward::ConvDbAlgo &a, int cout, int vec);
 

@@ -53,7 +53,8 @@ std::map<std::string, int> toFields(const ConvDwSchedule &s) {
           {"imagesPerBlock", s.imagesPerBlock},
           {"tapsInTile", s.tapsInTile},
           {"stageX", s.stageX},
-          {"tasks", s.tasks}};
+          {"tasks", s.tasks},
+          {"winograd", s.winograd}};
 }
 
 ConvDxSchedule convDxFromFields(const std::map<std::string, int> &f) {
@@ -78,6 +79,7 @@ ConvDwSchedule convDwFromFields(const std::map<std::string, int> &f) {
   s.tapsInTile = field(f, "tapsInTile") != 0;
   s.stageX = field(f, "stageX") != 0;
   s.tasks = field(f, "tasks");
+  s.winograd = optionalField(f, "winograd", 0);
   return s;
 }
 

@@ -67,6 +67,14 @@ TrainKernelPtr convDwKernel(const nh::ConvSpec &spec, const Target &t,
                             std::optional<ConvDwSchedule> sched) {
   ConvDwSchedule s = clampConvDwSchedule(spec, sched.value_or(defaultConvDwSchedule(spec, t)));
   return cachedTrainKernel(cacheKey("convdw", spec.key(), t, s.key()), t, [&] {
+    if (s.winograd) {
+      nb::WinogradDwAlgo w = nb::buildWinogradDw(spec, s.winograd, s.imagesPerBlock);
+      scheduleWinogradDw(w, s);
+      nb::TrainAlgo out;
+      out.outs = {w.out};
+      out.inputs = w.inputs;
+      return out;
+    }
     nb::ConvDwAlgo a = nb::buildConvDw(spec);
     scheduleConvDw(a, s);
     nb::TrainAlgo out;
