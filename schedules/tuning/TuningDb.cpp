@@ -68,6 +68,19 @@ TunedRecord recordFromJson(const json &j) {
   return r;
 }
 
+// Version 2 added Winograd to the training step's schedule space (forward,
+// dX, dW), and made it built in: the training entries of a version-1 file
+// were chosen among direct schedules only and would now replace faster
+// built-in ones, so they are dropped (`netc tune --train` tunes them again).
+constexpr int kVersion = 2;
+
+bool staleSinceVersion2(const std::string &section, const std::string &key) {
+  const std::string train = "|train";
+  bool trainConv = key.size() >= train.size() &&
+                   key.compare(key.size() - train.size(), train.size(), train) == 0;
+  return section == "conv_dx" || section == "conv_dw" || (section == "conv" && trainConv);
+}
+
 std::mutex globalMu;
 std::unique_ptr<TuningDb> globalDb;
 
@@ -81,11 +94,13 @@ TuningDb::TuningDb(std::string path) : path_(std::move(path)) {
     return;  // not tuned yet
   try {
     json j = json::parse(f);
-    if (j.at("version").get<int>() != 1)
+    const int version = j.at("version").get<int>();
+    if (version != 1 && version != kVersion)
       throw std::runtime_error("unknown version");
     for (auto &[section, entries] : j.items()) {
       if (section == "version") continue;
       for (auto &[k, v] : entries.items()) {
+        if (version == 1 && staleSinceVersion2(section, k)) continue;
         if (section == "conv")
           conv_[k] = fromJson(v);
         else
@@ -138,7 +153,7 @@ size_t TuningDb::size() const {
 
 std::string TuningDb::text() const {
   std::lock_guard<std::mutex> lock(mu_);
-  nlohmann::json j = {{"version", 1}, {"conv", nlohmann::json::object()}};
+  nlohmann::json j = {{"version", kVersion}, {"conv", nlohmann::json::object()}};
   for (const auto &[k, v] : conv_)
     j["conv"][k] = toJson(v);
   for (const auto &[section, entries] : records_)

@@ -18,6 +18,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 namespace netc::test {
@@ -201,6 +202,38 @@ TEST(ConvBwdTuned, EntriesRoundTripAndApplyAtTheirBatchAndThreads) {
   EXPECT_EQ(sb::chosenConvDwSchedule(c, t, 16).key(), sb::defaultConvDwSchedule(c, t).key());
   ::setenv("HL_NUM_THREADS", "1", 1);
   sc::TuningDb::use("");
+  std::remove(path.c_str());
+}
+
+// A version-1 database predates Winograd in the training step: its training
+// entries (chosen among direct schedules) are dropped, inference ones kept,
+// and the file is written back as version 2.
+TEST(TuningDbVersion, Version1TrainingEntriesAreDropped) {
+  std::string path = ::testing::TempDir() + "/v1_tuning.json";
+  Halide::Target t = nh::hostTarget();
+  nh::ConvSpec c = conv(3, 1, 16, 16, 8);
+  std::string inference = sc::TuningDb::convKey(c, t, 1, 1, false);
+  std::string training = sc::TuningDb::convKey(c, t, 1, 128, true);
+  {
+    sc::TuningDb db(path + ".new");
+    sc::TunedConv tc{sc::directConvSchedule(c, t), 1, 2};
+    db.setConv(inference, tc);
+    db.setConv(training, tc);
+    db.setRecord(sb::kConvDxSection, "convdx|k", {{{"vec", 16}}, 1, 2});
+    db.setRecord(sb::kConvDwSection, "convdw|k", {{{"vec", 16}}, 1, 2});
+    std::string text = db.text();
+    auto at = text.find("\"version\": 2");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 12, "\"version\": 1");
+    std::ofstream(path) << text;
+  }
+  sc::TuningDb db(path);
+  EXPECT_TRUE(db.conv(inference).has_value());
+  EXPECT_FALSE(db.conv(training).has_value());
+  EXPECT_FALSE(db.record(sb::kConvDxSection, "convdx|k").has_value());
+  EXPECT_FALSE(db.record(sb::kConvDwSection, "convdw|k").has_value());
+  EXPECT_EQ(db.size(), 1u);
+  EXPECT_NE(db.text().find("\"version\": 2"), std::string::npos);
   std::remove(path.c_str());
 }
 
