@@ -96,25 +96,29 @@ TrainAlgo buildBnTrainBackward(const BnTrainSpec &s) {
   xhat(v.c, v.x, v.y, v.n) =
       (x(v.c, v.x, v.y, v.n) - stats(v.c, kBnMean)) * stats(v.c, kBnInvStd);
   RDom r = pixels(s, x);
-  Func dgamma("bnb_dgamma"), dbeta("bnb_dbeta"), dx("bnb_dx"), dparams("bnb_dparams");
-  // Double accumulators, as in the forward: these sums nearly cancel.
-  dbeta(v.c) = Halide::cast<double>(0);
-  dbeta(v.c) += Halide::cast<double>(g(v.c, r.x, r.y, r.z));
-  dgamma(v.c) = Halide::cast<double>(0);
-  dgamma(v.c) += Halide::cast<double>(g(v.c, r.x, r.y, r.z) * xhat(v.c, r.x, r.y, r.z));
+  Func sums("bnb_sums"), dx("bnb_dx"), dparams("bnb_dparams");
+  // Double accumulators, as in the forward: these sums nearly cancel. Both
+  // in one pass (a tuple): the op is memory-bound, and two passes read dOut
+  // (and y) twice.
+  Expr gr = Halide::cast<double>(g(v.c, r.x, r.y, r.z));
+  Expr zero = Halide::cast<double>(0);
+  sums(v.c) = {zero, zero};
+  sums(v.c) = {sums(v.c)[0] + gr,
+               sums(v.c)[1] + gr * Halide::cast<double>(xhat(v.c, r.x, r.y, r.z))};
+  Expr dbeta = sums(v.c)[0], dgamma = sums(v.c)[1];
   // dx = gamma * invstd * (g - dbeta/M - xhat dgamma/M)
   Expr m = count(s, x);
-  Expr meanG = Halide::cast<float>(dbeta(v.c) / Halide::cast<double>(m));
-  Expr meanGx = Halide::cast<float>(dgamma(v.c) / Halide::cast<double>(m));
+  Expr meanG = Halide::cast<float>(dbeta / Halide::cast<double>(m));
+  Expr meanGx = Halide::cast<float>(dgamma / Halide::cast<double>(m));
   Expr scale = gamma(v.c) * stats(v.c, kBnInvStd);
   dx(v.c, v.x, v.y, v.n) =
       scale * (g(v.c, v.x, v.y, v.n) - meanG - xhat(v.c, v.x, v.y, v.n) * meanGx);
   constrainNhwcOutput(dx, s.shape);
   Var k("k");
-  dparams(v.c, k) = Halide::cast<float>(Halide::select(k == 0, dgamma(v.c), dbeta(v.c)));
+  dparams(v.c, k) = Halide::cast<float>(Halide::select(k == 0, dgamma, dbeta));
   constrainStats(dparams, C, 2);
   a.outs = {dx, dparams};
-  a.rootFuncs = {dbeta, dgamma};
+  a.rootFuncs = {sums};
   a.sumDom = r;
   return a;
 }
