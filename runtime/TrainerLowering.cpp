@@ -6,6 +6,14 @@
 
 namespace netc::runtime {
 
+namespace {
+// How a conv kernel of the step computes, in its description (the kernel
+// list, the profile): Winograd F(m x m, 3 x 3) or, by default, direct.
+std::string algorithm(int winograd) {
+  return winograd ? " winograd F" + std::to_string(winograd) : "";
+}
+} // namespace
+
 void Trainer::Impl::lower(mlir::ModuleOp module) {
   mlir::Operation *func = nullptr;
   for (mlir::Operation &op : module.getBody()->getOperations())
@@ -103,8 +111,8 @@ void Trainer::Impl::conv(mlir::Operation *op) {
     what += " +relu";
   }
   int y = newVal(result);
-  Step &st = push(op, what, std::move(in), {nhwc(y)});
   sc::ConvSchedule sched = sc::chosenConvSchedule(spec, opts.target, opts.batch, true);
+  Step &st = push(op, what + algorithm(sched.winograd), std::move(in), {nhwc(y)});
   st.fwd = sc::convKernel(sc::trainingConvSpec(spec, sched), opts.target, sched);
   st.conv = {TrainConvWork::Kind::Forward, spec, {}};
 }
@@ -254,8 +262,9 @@ void Trainer::Impl::convGradInput(mlir::Operation *op) {
     in.insert(in.begin() + 2, nhwc(v));
   }
   int dx = newVal(op->getResult(0));
-  Step &st = push(op, what, std::move(in), {nhwc(dx)});
-  st.train = sb::convDxKernel(d, opts.target, sb::chosenConvDxSchedule(d, opts.target, opts.batch));
+  sb::ConvDxSchedule sched = sb::chosenConvDxSchedule(d, opts.target, opts.batch);
+  Step &st = push(op, what + algorithm(sched.winograd), std::move(in), {nhwc(dx)});
+  st.train = sb::convDxKernel(d, opts.target, sched);
   st.conv = {TrainConvWork::Kind::Dx, d.conv, d};
 }
 
@@ -269,9 +278,10 @@ void Trainer::Impl::lowerGrad(mlir::Operation *op, llvm::StringRef n) {
     const auto &xs = shapeOf(x);
     hl::ConvSpec s = convSpec(op, int(xs[1]), int(ds[1]), int(xs[2]), int(xs[3]));
     int dw = newVal(op->getResult(0));
-    Step &st = push(op, "conv2d_grad_weight", {nhwc(dy), nhwc(x)}, {hwioVal(dw)});
-    st.train =
-        sb::convDwKernel(s, opts.target, sb::chosenConvDwSchedule(s, opts.target, opts.batch));
+    sb::ConvDwSchedule sched = sb::chosenConvDwSchedule(s, opts.target, opts.batch);
+    Step &st = push(op, "conv2d_grad_weight" + algorithm(sched.winograd), {nhwc(dy), nhwc(x)},
+                    {hwioVal(dw)});
+    st.train = sb::convDwKernel(s, opts.target, sched);
     st.conv = {TrainConvWork::Kind::Dw, s, {}};
     return;
   }

@@ -2,23 +2,21 @@
 # --train libraries: two SGD steps of the CIFAR ResNet-20 (option A) through
 # the linked C library vs PyTorch (tools/torch_train_reference.py): losses
 # <= 1e-5, step 0 logits <= 1e-4, every parameter and BN statistic after the
-# two steps <= 1e-4 relative (max |a-b| / max |b| per tensor).
+# two steps <= 1e-4 relative (max |a-b| / max |b| per tensor), with direct
+# convs; then the same library with its built-in Winograd convs (forward,
+# dX, dW): the same bounds for step 0's loss and logits, but 1e-4 for the
+# loss of step 1 and 1e-2 for the parameters, which follow from updates that
+# move by up to 1.1e-3 under Winograd's 2e-6 output differences (measured:
+# 6.3e-6 and 1.05e-3; see tests/e2e/TrainStepTest.cpp).
 # usage: aot_train.sh NETC SOURCE_DIR TRAIN_REF_DIR WORK_DIR
 set -euo pipefail
 NETC=$1 SRC=$2 REF=$3/resnet20 WORK=$4
 PY=/usr/bin/python3
 export NETC_AOT_WERROR=1
-# Direct convs: this comparison moves by percents under 1e-6 perturbations
-# of the conv outputs, which Winograd's are (tests/e2e/TrainStepTest.cpp).
-export NETC_WINOGRAD=0
-rm -rf "$WORK" && mkdir -p "$WORK/out/params" && cd "$WORK"
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 meta() { $PY -c "import json,sys; print(json.load(open('$REF/meta.json'))[sys.argv[1]])" "$1"; }
 batch=$(meta batch)
 "$NETC" weights import "$SRC/examples/cifar/resnet.net" --onnx "$REF/initial.onnx" -o init.nw >/dev/null
-"$NETC" compile "$SRC/examples/cifar/resnet.net" --train --target host -o lib --name r20t \
-  --batch "$batch" --weights init.nw
-gcc -std=c99 -pedantic -Wall -Wextra -Werror -O2 -DNETC_NET=r20t -DNETC_NET_UPPER=R20T -Ilib \
-  "$SRC/tests/aot/train_step_check.c" lib/r20t.a -lpthread -ldl -lm -o check
 $PY - "$REF" <<'PY'
 import sys, numpy as np
 ref = sys.argv[1]
@@ -26,11 +24,20 @@ for k in range(2):
     np.load(f"{ref}/input_{k}.npy").astype(np.float32).tofile(f"input_{k}.f32")
     np.load(f"{ref}/labels_{k}.npy").astype(np.int32).tofile(f"labels_{k}.i32")
 PY
+
+# usage: step_vs_torch NETC_WINOGRAD LATER_LOSS_TOLERANCE PARAMETER_TOLERANCE
+step_vs_torch() {
+echo "== NETC_WINOGRAD=$1"
+rm -rf lib out && mkdir -p out/params
+NETC_WINOGRAD=$1 "$NETC" compile "$SRC/examples/cifar/resnet.net" --train --target host -o lib \
+  --name r20t --batch "$batch" --weights init.nw
+gcc -std=c99 -pedantic -Wall -Wextra -Werror -O2 -DNETC_NET=r20t -DNETC_NET_UPPER=R20T -Ilib \
+  "$SRC/tests/aot/train_step_check.c" lib/r20t.a -lpthread -ldl -lm -o check
 ./check lib/r20t.weights . 2 "$(meta lr)" "$(meta momentum)" "$(meta weight_decay)" out
-$PY - "$REF" <<'PY'
+$PY - "$REF" "$2" "$3" <<'PY'
 import sys, numpy as np, onnx
 from onnx import numpy_helper
-ref = sys.argv[1]
+ref, later_loss_tol, param_tol = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 ok = True
 def check(label, err, tol):
     global ok
@@ -39,7 +46,8 @@ def check(label, err, tol):
 losses = [float(x) for x in open("out/losses.txt")]
 for k, l in enumerate(losses):
     want = float(np.load(f"{ref}/loss_{k}.npy"))
-    check(f"loss of step {k} ({l:.6f} vs {want:.6f}) relative error", abs(l - want) / abs(want), 1e-5)
+    check(f"loss of step {k} ({l:.6f} vs {want:.6f}) relative error", abs(l - want) / abs(want),
+          1e-5 if k == 0 else later_loss_tol)
 a = np.fromfile("out/logits_0.f32", dtype=np.float32)
 b = np.load(f"{ref}/logits_0.npy").ravel()
 check("step 0 logits", float(np.abs(a - b).max() / np.abs(b).max()), 1e-4)
@@ -62,10 +70,19 @@ for (name, layout), want in zip(index, after):
     err = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-30))
     matched += 1
     worst = max(worst, (err, name))
-print(f"parameters after 2 steps: {matched} tensors compared, worst {worst[1]} {worst[0]:.2e}")
-ok = ok and worst[0] <= 1e-4
+print(f"parameters after 2 steps: {matched} tensors compared, worst {worst[1]} {worst[0]:.2e} (limit {param_tol:g})")
+ok = ok and worst[0] <= param_tol
 sys.exit(0 if ok else 1)
 PY
+}
+step_vs_torch 0 1e-5 1e-4
+# The built-in step has Winograd kernels (forward, dX, dW), and the library gets them.
+"$NETC" compile "$SRC/examples/cifar/resnet.net" --emit=halide --train --batch "$batch" >kernels.txt
+for kind in "conv2d 3x3/1 winograd F4" "conv2d_grad_input 3x3/1 winograd F4" \
+  "conv2d_grad_weight winograd F4"; do
+  grep -q "$kind" kernels.txt || { echo "FAIL: no Winograd kernel matching '$kind'" >&2; cat kernels.txt >&2; exit 1; }
+done
+step_vs_torch 1 1e-4 1e-2
 # Refused with a message: dropout (masks are the runtime's), a GPU target.
 for args in "$SRC/tests/train/small-vgg.net --target host" "$SRC/examples/cifar/resnet.net --target cuda-80"; do
   # shellcheck disable=SC2086
