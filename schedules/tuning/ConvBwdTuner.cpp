@@ -71,13 +71,16 @@ TunedSchedule<S> search(const S &base, const std::vector<S> &tiles, Clamp clamp,
 
 std::vector<sb::ConvDxSchedule> convDxTileCandidates(const nb::ConvDxSpec &spec,
                                                      const Halide::Target &t) {
+  // Direct tiles vary the direct built-in schedule, Winograd ones the
+  // default (Winograd itself where it applies, unless NETC_WINOGRAD=0).
+  sb::ConvDxSchedule direct = sb::directConvDxSchedule(spec, t);
   sb::ConvDxSchedule base = sb::defaultConvDxSchedule(spec, t);
   std::vector<sb::ConvDxSchedule> out;
   std::set<std::string> seen;
   for (int cv : {1, 2, 3, 4, 6, 8})
     for (int tx : {1, 2, 3, 4, 5, 6, 7, 8, 14, 16}) {
       if (cv * tx > registerBudget(base.vec) || cv * tx < 2) continue;
-      sb::ConvDxSchedule c = base;
+      sb::ConvDxSchedule c = direct;
       c.ciVecs = cv, c.tileX = tx;
       c = sb::clampConvDxSchedule(spec, c);
       if (seen.insert(c.key()).second) out.push_back(c);
@@ -107,6 +110,7 @@ std::vector<sb::ConvDxSchedule> convDxStructureVariants(const sb::ConvDxSchedule
 
 std::vector<sb::ConvDwSchedule> convDwTileCandidates(const nh::ConvSpec &spec,
                                                      const Halide::Target &t) {
+  sb::ConvDwSchedule direct = sb::directConvDwSchedule(spec, t);  // as for dX
   sb::ConvDwSchedule base = sb::defaultConvDwSchedule(spec, t);
   std::vector<sb::ConvDwSchedule> out;
   std::set<std::string> seen;
@@ -116,7 +120,7 @@ std::vector<sb::ConvDwSchedule> convDwTileCandidates(const nh::ConvSpec &spec,
       for (bool allTaps : {false, true}) {
         int acc = cv * ct * (allTaps ? taps : 1);
         if (acc > budget || acc < 4 || (allTaps && taps == 1)) continue;
-        sb::ConvDwSchedule c = base;
+        sb::ConvDwSchedule c = direct;
         c.coVecs = cv, c.ciTile = ct, c.tapsInTile = allTaps;
         c = sb::clampConvDwSchedule(spec, c);
         if (seen.insert(c.key()).second) out.push_back(c);

@@ -124,16 +124,20 @@ TEST(ConvBwdTuner, CandidatesAreDistinctAndFitTheRegisters) {
     nb::ConvDxSpec d;
     d.conv = conv(3, 1, 64, 64, 8);
     std::set<std::string> keys;
+    int algos[2][2] = {};  // [dx, dw][direct, Winograd]: both searched
     for (const auto &s : sc::convDxTileCandidates(d, t)) {
       EXPECT_LE(s.ciVecs * s.tileX, budget) << s.key();
       EXPECT_TRUE(keys.insert(s.key()).second) << s.key();
+      ++algos[0][s.winograd != 0];
     }
     keys.clear();
     nh::ConvSpec c = conv(3, 1, 64, 64, 8);
     for (const auto &s : sc::convDwTileCandidates(c, t)) {
       EXPECT_LE(s.coVecs * s.ciTile * (s.tapsInTile ? 9 : 1), budget) << s.key();
       EXPECT_TRUE(keys.insert(s.key()).second) << s.key();
+      ++algos[1][s.winograd != 0];
     }
+    for (auto &kind : algos) EXPECT_GE(std::min(kind[0], kind[1]), 4) << t.to_string();
   }
 }
 

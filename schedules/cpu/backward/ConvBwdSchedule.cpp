@@ -59,13 +59,18 @@ std::string ConvDwSchedule::key() const {
   return k.str();
 }
 
-ConvDxSchedule defaultConvDxSchedule(const ConvDxSpec &spec, const Halide::Target &t) {
+ConvDxSchedule directConvDxSchedule(const ConvDxSpec &spec, const Halide::Target &t) {
   ConvDxSchedule s;
   s.vec = lanes(t);
   // Same register budget as the forward conv: 16 accumulators. (Measured,
   // 1 thread, 16->16 28x28 at batch 128: 1x4, 1x7, 1x14 and 1x28 tiles of
   // ci vectors x pixels all run at 94..102 GFLOP/s, within the noise.)
   s.ciVecs = s.vec >= 16 ? 4 : 2;
+  return clampConvDxSchedule(spec, s);
+}
+
+ConvDxSchedule defaultConvDxSchedule(const ConvDxSpec &spec, const Halide::Target &t) {
+  ConvDxSchedule s = directConvDxSchedule(spec, t);
   // Stride-1 3x3: Winograd, 2-3x faster (ConvSchedule.cpp, trainingWinograd).
   if (nb::winogradDxApplies(spec) && !t.has_gpu_feature() && winogradByDefault()) {
     ConvSchedule w = trainingWinograd(winogradDxConvSchedule(s), spec.conv.cin);
@@ -129,7 +134,7 @@ ConvDwSchedule winogradDw(const ConvSpec &spec, ConvDwSchedule s) {
 
 }  // namespace
 
-ConvDwSchedule defaultConvDwSchedule(const ConvSpec &spec, const Halide::Target &t) {
+ConvDwSchedule directConvDwSchedule(const ConvSpec &spec, const Halide::Target &t) {
   ConvDwSchedule s;
   s.vec = lanes(t);
   s.coVecs = s.vec >= 16 ? 4 : 2;
@@ -163,6 +168,11 @@ ConvDwSchedule defaultConvDwSchedule(const ConvSpec &spec, const Halide::Target 
     int fitL2 = std::max(1, (256 << 10) / imgBytes);
     s.imagesPerBlock = std::clamp(256 / std::max(pixels, 1), 1, fitL2);
   }
+  return clampConvDwSchedule(spec, s);
+}
+
+ConvDwSchedule defaultConvDwSchedule(const ConvSpec &spec, const Halide::Target &t) {
+  ConvDwSchedule s = directConvDwSchedule(spec, t);
   if (spec.winogradApplies() && !t.has_gpu_feature() && winogradByDefault())
     s = winogradDw(spec, s);
   return clampConvDwSchedule(spec, s);

@@ -56,11 +56,16 @@ struct ConvDwSchedule {
   std::string key() const;
 };
 
+// The built-in schedules: Winograd for stride-1 3x3 convs (unless
+// NETC_WINOGRAD=0), else the direct ones below.
 ConvDxSchedule defaultConvDxSchedule(const netc::halide::backward::ConvDxSpec &spec,
                                      const Halide::Target &t);
 ConvDxSchedule clampConvDxSchedule(const netc::halide::backward::ConvDxSpec &spec,
                                    ConvDxSchedule s);
 ConvDwSchedule defaultConvDwSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
+ConvDxSchedule directConvDxSchedule(const netc::halide::backward::ConvDxSpec &spec,
+                                    const Halide::Target &t);
+ConvDwSchedule directConvDwSchedule(const netc::halide::ConvSpec &spec, const Halide::Target &t);
 ConvDwSchedule clampConvDwSchedule(const netc::halide::ConvSpec &spec, ConvDwSchedule s);
 
 void scheduleConvDx(netc::halide::backward::ConvDxAlgo &a, const ConvDxSchedule &s);
