@@ -91,8 +91,7 @@ ConvSchedule builtinCandidate(const nh::ConvSpec &spec, const Halide::Target &t,
   return clampFor(plain, builtinConvSchedule(plain, t, o.batch, o.training));
 }
 
-std::vector<ConvSchedule> tileCandidates(const nh::ConvSpec &spec, const Halide::Target &t,
-                                         bool direct) {
+std::vector<ConvSchedule> tileCandidates(const nh::ConvSpec &spec, const Halide::Target &t) {
   ConvSchedule base = directConvSchedule(spec, t);
   std::vector<ConvSchedule> out;
   std::set<std::string> seen;
@@ -108,7 +107,7 @@ std::vector<ConvSchedule> tileCandidates(const nh::ConvSpec &spec, const Halide:
       c.tileX = tx;
       add(c);
     }
-  if (direct || !spec.winogradApplies() || t.has_gpu_feature()) return out;
+  if (!spec.winogradApplies() || t.has_gpu_feature()) return out;
   // Winograd: the algorithm, its register tile (channel vectors x tiles) and
   // how many tile rows a task takes (all of them reuse the larger weights).
   for (int m : {2, 4}) {

@@ -41,9 +41,9 @@ TunedConv tuneConv(const netc::halide::ConvSpec &spec, const Halide::Target &t,
 ConvSchedule builtinCandidate(const netc::halide::ConvSpec &spec, const Halide::Target &t,
                               const ConvTuneOptions &options);
 
-/// The candidate tiles stage 1 tries for `spec` on `t` (exposed for tests);
-/// `direct`: no Winograd candidates.
+/// The candidate tiles stage 1 tries for `spec` on `t`: direct, and
+/// Winograd where it applies (exposed for tests).
 std::vector<ConvSchedule> tileCandidates(const netc::halide::ConvSpec &spec,
-                                         const Halide::Target &t, bool direct = false);
+                                         const Halide::Target &t);
 
 }  // namespace netc::schedules

@@ -13,6 +13,10 @@
 // then adds into dW. The padded X rows of a block are staged once, so the
 // FMA loop has no boundary selects. Parallel tasks own disjoint ci ranges,
 // so no partial sums are stored.
+//
+// Stride-1 3x3 convs take Winograd F(4x4) for both by default (WinogradDx,
+// WinogradDw in compiler/halide/backward; the `winograd` fields below):
+// dX on the forward Winograd schedule, dW per block of images.
 #pragma once
 
 #include "compiler/halide/backward/ConvBackward.h"

@@ -40,6 +40,14 @@ TrainKernelPtr flatKernel(const std::string &op, const std::string &spec, const 
   });
 }
 
+// A kernel with one output.
+nb::TrainAlgo singleOutput(Halide::Func out, std::vector<Halide::ImageParam> inputs) {
+  nb::TrainAlgo a;
+  a.outs = {out};
+  a.inputs = std::move(inputs);
+  return a;
+}
+
 }  // namespace
 
 TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
@@ -49,17 +57,11 @@ TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
     if (s.winograd) {
       nb::WinogradDxAlgo w = nb::buildWinogradDx(spec, s.winograd, winogradDxBlock(spec, s));
       scheduleWinogradDx(w, s);
-      nb::TrainAlgo out;
-      out.outs = {w.dx.out};
-      out.inputs = w.dx.inputs;
-      return out;
+      return singleOutput(w.dx.out, w.dx.inputs);
     }
     nb::ConvDxAlgo a = nb::buildConvDx(spec);
     scheduleConvDx(a, s);
-    nb::TrainAlgo out;
-    out.outs = {a.out};
-    out.inputs = a.inputs;
-    return out;
+    return singleOutput(a.out, a.inputs);
   });
 }
 
@@ -70,17 +72,11 @@ TrainKernelPtr convDwKernel(const nh::ConvSpec &spec, const Target &t,
     if (s.winograd) {
       nb::WinogradDwAlgo w = nb::buildWinogradDw(spec, s.winograd, s.imagesPerBlock);
       scheduleWinogradDw(w, s);
-      nb::TrainAlgo out;
-      out.outs = {w.out};
-      out.inputs = w.inputs;
-      return out;
+      return singleOutput(w.out, w.inputs);
     }
     nb::ConvDwAlgo a = nb::buildConvDw(spec);
     scheduleConvDw(a, s);
-    nb::TrainAlgo out;
-    out.outs = {a.out};
-    out.inputs = a.inputs;
-    return out;
+    return singleOutput(a.out, a.inputs);
   });
 }
 
@@ -89,10 +85,7 @@ TrainKernelPtr convDbKernel(const nh::ConvSpec &spec, const Target &t) {
   return cachedTrainKernel(cacheKey("convdb", spec.key(), t, s.key()), t, [&] {
     nb::ConvDbAlgo a = nb::buildConvDb(spec);
     scheduleConvDb(a, spec.cout, s.vec);
-    nb::TrainAlgo out;
-    out.outs = {a.out};
-    out.inputs = a.inputs;
-    return out;
+    return singleOutput(a.out, a.inputs);
   });
 }
 
