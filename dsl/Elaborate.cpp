@@ -107,6 +107,9 @@ public:
 private:
   const Program &prog_;
   Network net_;
+  // Parameters and MACs of every layer so far: each layer's are checked, and
+  // so are their sums (Network::totalParams/totalMacs, the summary rows).
+  int64_t params_ = 0, macs_ = 0;
   Bindings b_;
   std::map<std::string, const BlockDef *> blocks_;
   std::map<std::string, int> kindCount_; // unlabelled rows: conv1, pool1, ...
@@ -162,6 +165,8 @@ private:
     if (static_cast<int64_t>(net_.layers.size()) >= kMaxLayers)
       throw Diagnostic(l.loc, "the network has more than " + std::to_string(kMaxLayers) + " layers",
                        "check the repeat counts");
+    params_ = checkedAdd(params_, l.params, l.loc);
+    macs_ = checkedAdd(macs_, l.macs, l.loc);
     l.id = static_cast<int>(net_.layers.size());
     l.row = row_;
     net_.layers.push_back(std::move(l));
