@@ -18,7 +18,9 @@ struct Lifetime {
 struct MemoryPlan {
   std::vector<int64_t> offsets; // per Lifetime, aligned to kAlignment
   int64_t arenaBytes = 0;
-  static constexpr int64_t kAlignment = 64; // a cache line; AVX-512 vectors
+  // 256 bytes: more than a cache line or an AVX-512 vector needs, but what
+  // OpenCL sub-buffers (a GPU library's views of its workspace) need too.
+  static constexpr int64_t kAlignment = 256;
 };
 
 /// Greedy best-fit by decreasing size: each value goes to the lowest offset

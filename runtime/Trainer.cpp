@@ -55,16 +55,19 @@ Halide::Buffer<> Trainer::Impl::buffer(const Arg &a) {
 }
 
 void Trainer::Impl::placeParams() {
+  // Every tensor starts 256 bytes in: aligned for the CPU's vectors and for
+  // a GPU library's views of its parameter block (OpenCL sub-buffers).
+  auto padded = [](size_t n) { return (n + 63) / 64 * 64; };
   size_t total = 0;
   for (const Param &p : params)
-    total += (p.data.size() + 15) / 16 * 16;
+    total += padded(p.data.size());
   paramBlock = alignedFloats(total);
   float *next = paramBlock.get();
   for (Param &p : params) {
     p.ptr = next;
     p.count = static_cast<int64_t>(p.data.size());
     std::copy(p.data.begin(), p.data.end(), p.ptr);
-    next += (p.data.size() + 15) / 16 * 16;
+    next += padded(p.data.size());
     std::vector<float>().swap(p.data);
   }
 }
@@ -287,7 +290,7 @@ TrainPlan Trainer::plan() const {
     static const char *layouts[] = {"plain", "hwio", "fc-nhwc"};
     TrainPlanParam t{q.name, layouts[static_cast<int>(q.layout)], q.shape, q.ptr - base, q.count,
                      q.grad >= 0 ? m.vals[q.grad].offset : -1};
-    end = std::max(end, t.offset + (q.count + 15) / 16 * 16);
+    end = std::max(end, t.offset + (q.count + 63) / 64 * 64);
     p.params.push_back(std::move(t));
   }
   p.block.assign(base, base + end);

@@ -17,6 +17,9 @@ PACKAGES=(
   # PyTorch, the oracle for whole networks (tools/export_torchvision.py), and
   # tcmalloc for fair PyTorch timings in bench/
   python3-torch python3-torchvision python3-numpy python3-onnx libtcmalloc-minimal4
+  # an OpenCL device on the CPU (pocl): the tests run the GPU schedules through
+  # it (OpenCL libraries; tests/aot/aot_train.sh, tests/gpu/opencl_check.sh)
+  pocl-opencl-icd ocl-icd-libopencl1
 )
 
 missing=()

@@ -55,10 +55,96 @@ extern int halide_device_free(void *uc, struct halide_buffer_t *buf);
 extern int halide_copy_to_device(void *uc, struct halide_buffer_t *buf,
                                  const struct halide_device_interface_t *iface);
 extern int halide_copy_to_host(void *uc, struct halide_buffer_t *buf);
-extern const struct halide_device_interface_t *halide_cuda_device_interface(void);
-extern int halide_cuda_wrap_device_ptr(void *uc, struct halide_buffer_t *buf, uint64_t ptr);
-extern int halide_cuda_detach_device_ptr(void *uc, struct halide_buffer_t *buf);
+extern int halide_device_crop(void *uc, const struct halide_buffer_t *src,
+                              struct halide_buffer_t *dst);
+extern int halide_device_release_crop(void *uc, struct halide_buffer_t *buf);
+extern int halide_reuse_device_allocations(void *uc, _Bool reuse);
+extern const struct halide_device_interface_t *NETC_DEVICE_INTERFACE(void);
 extern void *dlopen(const char *file, int mode);
+#define NETC_DEVICE_DIRTY 2u
+
+/* The runtime takes the driver's symbols from the process when they are
+ * there, else loads "libcuda.so" (or "libOpenCL.so"), which a machine with
+ * only the driver installed lacks (it has the .so.1): load that one globally
+ * first (RTLD_NOW | RTLD_GLOBAL). A failure is left to Halide's own try.
+ * Device allocations of the kernels' intermediates are kept between calls. */
+static inline const struct halide_device_interface_t *netc_device(void) {
+  (void)dlopen(NETC_DEVICE_LIBRARY, 0x102);
+  (void)halide_reuse_device_allocations(0, 1);
+  return NETC_DEVICE_INTERFACE();
+}
+
+/* A 1-D device allocation of n floats (or int32s: the same size). */
+static inline int netc_device_alloc(halide_buffer_t *b, struct halide_dimension_t *d, int64_t n,
+                             const struct halide_device_interface_t *dev) {
+  b->type.code = 2;
+  b->type.bits = 32;
+  b->type.lanes = 1;
+  b->dimensions = 1;
+  b->dim = d;
+  d->min = 0;
+  d->extent = (int32_t)n;
+  d->stride = 1;
+  d->flags = 0;
+  return halide_device_malloc(0, b, dev) != 0 ? 6 : 0;
+}
+
+/* Makes `view` (its shape and type already set) a view of `whole`, a 1-D
+ * device allocation, starting `off` elements in: a device crop (pointer
+ * arithmetic on CUDA, an offset on OpenCL) of a source shaped like the view
+ * whose first dimension starts off elements earlier. */
+static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t *view, int64_t off) {
+  halide_buffer_t src = *view;
+  struct halide_dimension_t d[8];
+  int i;
+  for (i = 0; i < view->dimensions && i < 8; ++i) d[i] = view->dim[i];
+  d[0].min -= (int32_t)off;
+  d[0].stride = 1;
+  src.dim = d;
+  src.device = whole->device;
+  src.device_interface = whole->device_interface;
+  src.flags = 0;
+  view->device = 0;
+  if (halide_device_crop(0, &src, view) != 0) return 6;
+  view->flags = 0;
+  return 0;
+}
+
+/* Copies n floats at `off` in `whole` (a device allocation) to host memory at
+ * `dst`, through a temporary view. */
+static inline int netc_device_read(const halide_buffer_t *whole, int64_t off, int64_t n, float *dst) {
+  halide_buffer_t v = {0};
+  struct halide_dimension_t d = {0, 0, 1, 0};
+  int status;
+  v.type = whole->type;
+  v.dimensions = 1;
+  v.dim = &d;
+  d.extent = (int32_t)n;
+  v.host = (uint8_t *)dst;
+  if (netc_device_view(whole, &v, off) != 0) return 6;
+  v.flags = NETC_DEVICE_DIRTY;
+  status = halide_copy_to_host(0, &v) != 0 ? 4 : 0;
+  halide_device_release_crop(0, &v);
+  return status;
+}
+
+/* The other way: n floats from host memory at `src` into `whole` at `off`. */
+static inline int netc_device_write(const halide_buffer_t *whole, int64_t off, int64_t n,
+                             const float *src) {
+  halide_buffer_t v = {0};
+  struct halide_dimension_t d = {0, 0, 1, 0};
+  int status;
+  v.type = whole->type;
+  v.dimensions = 1;
+  v.dim = &d;
+  d.extent = (int32_t)n;
+  v.host = (uint8_t *)(uintptr_t)src;
+  if (netc_device_view(whole, &v, off) != 0) return 6;
+  v.flags = NETC_HOST_DIRTY;
+  status = halide_copy_to_device(0, &v, whole->device_interface) != 0 ? 4 : 0;
+  halide_device_release_crop(0, &v);
+  return status;
+}
 )C";
 
 // Everything below the tables. PFX_ stands for the network's prefix.
@@ -71,7 +157,7 @@ static const char *netc_status_text(int status) {
   case 3: return "out of memory";
   case 4: return "a kernel failed (the Halide runtime printed the reason)";
   case 5: return "batch out of range";
-  case 6: return "no usable GPU (the CUDA driver could not be loaded or has no device)";
+  case 6: return "no usable GPU (the CUDA or OpenCL driver could not be loaded or has no device)";
   case 7: return "the loss is not finite (NaN or Inf): nothing was updated";
   default: return "unknown status";
   }
@@ -209,28 +295,16 @@ static void netc_describe(PFX_model *m) {
 /* One device allocation for the workspace; every activation argument views it.
  * Weights are copied to the device once, here. */
 static int netc_gpu_init(PFX_model *m) {
-  const struct halide_device_interface_t *cuda = halide_cuda_device_interface();
+  const struct halide_device_interface_t *dev = netc_device();
   int i;
-  /* Halide's CUDA runtime takes the driver's symbols from the process when
-   * they are there, else loads "libcuda.so", which a machine with only the
-   * driver installed lacks (it has libcuda.so.1): load that one globally
-   * first (RTLD_NOW | RTLD_GLOBAL). A failure is left to Halide's own try. */
-  (void)dlopen("libcuda.so.1", 0x102);
-  m->arena.type.code = 2;
-  m->arena.type.bits = 32;
-  m->arena.type.lanes = 1;
-  m->arena.dimensions = 1;
-  m->arena.dim = &m->arena_dim;
-  m->arena_dim.extent = (int32_t)(WORKSPACE_BYTES / 4);
-  m->arena_dim.stride = 1;
-  if (halide_device_malloc(0, &m->arena, cuda) != 0) return 6;
+  if (netc_device_alloc(&m->arena, &m->arena_dim, (int64_t)(WORKSPACE_BYTES / 4), dev) != 0)
+    return 6;
   m->arena_ready = 1;
   for (i = 0; i < NUM_ARGS; ++i) {
     if (ARGS[i].weight) {
       m->buf[i].flags = NETC_HOST_DIRTY;
-      if (halide_copy_to_device(0, &m->buf[i], cuda) != 0) return 6;
-    } else if (halide_cuda_wrap_device_ptr(0, &m->buf[i],
-                                           m->arena.device + (uint64_t)ARGS[i].offset * 4) != 0) {
+      if (halide_copy_to_device(0, &m->buf[i], dev) != 0) return 6;
+    } else if (netc_device_view(&m->arena, &m->buf[i], ARGS[i].offset) != 0) {
       return 6;
     }
   }
@@ -242,7 +316,7 @@ static void netc_gpu_free(PFX_model *m) {
   for (i = 0; i < NUM_ARGS; ++i) {
     if (!m->buf[i].device) continue;
     if (ARGS[i].weight) halide_device_free(0, &m->buf[i]);
-    else halide_cuda_detach_device_ptr(0, &m->buf[i]);
+    else halide_device_release_crop(0, &m->buf[i]);
   }
   if (m->arena_ready) halide_device_free(0, &m->arena);
 }
@@ -320,7 +394,17 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
 
 }  // namespace
 
-std::string driverPreludeSource(bool gpu) { return std::string(kPrelude) + (gpu ? kGpuPrelude : ""); }
+std::string gpuPreludeSource(const std::string &target) {
+  const bool ocl = target.find("opencl") != std::string::npos;
+  return std::string("\n#define NETC_DEVICE_INTERFACE ") +
+         (ocl ? "halide_opencl_device_interface" : "halide_cuda_device_interface") +
+         "\n#define NETC_DEVICE_LIBRARY \"" + (ocl ? "libOpenCL.so.1" : "libcuda.so.1") + "\"" +
+         kGpuPrelude;
+}
+
+std::string driverPreludeSource(const std::string &target, bool gpu) {
+  return std::string(kPrelude) + (gpu ? gpuPreludeSource(target) : "");
+}
 
 std::string driverCommonSource() { return kCommon; }
 
@@ -333,7 +417,7 @@ std::string driverSource(const LibraryLayout &l) {
     << ". Do not edit. */\n"
     << kPrelude;
   if (l.gpu)
-    c << kGpuPrelude;
+    c << gpuPreludeSource(l.target);
   c << "\n#include \"" << l.name << ".h\"\n\n"
     << "#define NETC_GPU " << (l.gpu ? 1 : 0) << "\n"
     << "#define HAS_EMBEDDED " << (l.embedded ? 1 : 0) << "\n"

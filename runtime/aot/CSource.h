@@ -21,8 +21,11 @@ std::string trainDriverSource(const TrainLayout &l);
 
 // Shared pieces: the status enum and the driver's prelude (declarations,
 // weights loading and checking, Halide error handler).
+// The GPU driver's body after the tables (CTrainGpuSource.cpp).
+const char *trainGpuBodySource();
+
 std::string statusEnumSource();
-std::string driverPreludeSource(bool gpu);
+std::string driverPreludeSource(const std::string &target, bool gpu);
 /// After the macros NETWORK_ID and WEIGHT_FLOATS: status texts, checksum,
 /// .weights reading, the Halide error handler.
 std::string driverCommonSource();

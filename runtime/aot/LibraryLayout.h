@@ -44,6 +44,7 @@ namespace netc::aot {
 /// The training library's tables (TrainLibrary.cpp -> CTrainSource.cpp).
 struct TrainLayout {
   std::string name, origin, target;
+  bool gpu = false;  // everything on the device (CTrainGpuSource.cpp)
   bool embedded = false;
   int batch = 0, classes = 0;
   uint64_t networkId = 0;

@@ -83,6 +83,8 @@ std::string halideHeaderCheck(const Halide::Target &t) {
   std::string inc = std::string(" -I") + quote(NETC_HALIDE_INCLUDE_DIR) + " -include HalideRuntime.h";
   if (t.has_feature(Halide::Target::CUDA))
     inc += " -include HalideRuntimeCuda.h";
+  if (t.has_feature(Halide::Target::OpenCL))
+    inc += " -include HalideRuntimeOpenCL.h";
   return inc;
 #else
   (void)t;

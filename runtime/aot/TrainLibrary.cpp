@@ -11,7 +11,7 @@
 #include "runtime/aot/LibraryLayout.h"
 #include "runtime/aot/Toolchain.h"
 #include "runtime/aot/WeightsBlob.h"
-#include "schedules/cpu/backward/TrainKernel.h"
+#include "schedules/cpu/backward/TrainKernels.h"
 
 #include <chrono>
 #include <map>
@@ -22,6 +22,7 @@ namespace netc::aot {
 
 namespace hl = netc::halide;
 namespace sb = netc::schedules::backward;
+namespace nb = netc::halide::backward;
 
 namespace {
 
@@ -36,6 +37,7 @@ TrainLayout trainLayoutOf(const runtime::TrainPlan &plan, const TrainLibraryOpti
   l.name = o.lib.name;
   l.origin = o.lib.origin;
   l.target = o.lib.target.to_string();
+  l.gpu = o.lib.target.has_gpu_feature();
   l.embedded = o.lib.embedWeights;
   l.batch = plan.batch;
   l.classes = plan.classes;
@@ -93,8 +95,6 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
   auto t0 = std::chrono::steady_clock::now();
   const LibraryOptions &lo = o.lib;
   checkLibraryName(lo.name);
-  if (lo.target.has_gpu_feature())
-    throw std::runtime_error("--train libraries run on the CPU for now: pick a CPU target");
   if (lo.batch < 2)
     throw std::runtime_error("--train needs a batch of at least 2 (batch norm statistics)");
   cCompiler(lo.target);
@@ -102,6 +102,7 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
 
   auto deferred = hl::KernelCache::deferred();
   runtime::TrainPlan plan;
+  sb::TrainKernelPtr sgd, copy;  // a GPU library's update step (CTrainGpuSource.cpp)
   {
     hl::KernelCache::Scope scope(*deferred);
     sb::DeferTrainKernels deferTrain;
@@ -110,15 +111,29 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
     to.target = lo.target;
     to.planOnly = true;
     plan = runtime::Trainer(module, params, to).plan();
+    if (lo.target.has_gpu_feature()) {
+      sgd = sb::sgdKernel(lo.target);
+      copy = sb::flatCopyKernel(lo.target);
+    }
   }
   if (plan.dropout)
     throw std::runtime_error("--train libraries do not support dropout yet (the masks are drawn "
                              "by the runtime): compile the network without dropout");
   Pipelines pl;
   TrainLayout layout = trainLayoutOf(plan, o, pl);
+  std::vector<std::string> names = layout.kernels;
+  if (layout.gpu)
+    for (const auto &[k, name] : {std::pair{sgd, "_sgd"}, std::pair{copy, "_copy"}}) {
+      const nb::TrainAlgo &a = k->algo();
+      pl.pipelines.emplace_back(a.outs);
+      std::vector<Halide::Argument> args(a.inputs.begin(), a.inputs.end());
+      args.insert(args.end(), a.scalars.begin(), a.scalars.end());
+      pl.args.push_back(args);
+      names.push_back(layout.name + name);
+    }
 
   LibraryResult r =
-      packageLibrary(lo, pl.pipelines, pl.args, layout.kernels, trainHeaderSource(layout),
+      packageLibrary(lo, pl.pipelines, pl.args, names, trainHeaderSource(layout),
                      trainDriverSource(layout), weightsBlob(plan.block, layout.networkId));
   r.workspaceBytes = layout.arenaBytes;
   r.calls = layout.calls.size();

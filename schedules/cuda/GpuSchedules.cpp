@@ -12,8 +12,6 @@ using Halide::Var;
 using netc::halide::ConvAlgo;
 using netc::halide::ConvSpec;
 
-namespace {
-
 int pow2Ceil(int n) {
   int p = 1;
   while (p < n) p *= 2;
@@ -26,34 +24,26 @@ int pow2Floor(int n) {
   return p;
 }
 
-// No tail code when the tile divides the extent; otherwise the tile's
-// threads past the extent do nothing. (Guards, unlike ShiftInwards, also
-// handle extents smaller than the tile.)
-TailStrategy tailFor(int extent, int tile) {
+TailStrategy gpuTailFor(int extent, int tile) {
   return extent % tile == 0 ? TailStrategy::Auto : TailStrategy::GuardWithIf;
 }
 
-// Threads along channels: a power of two, at most 32 (one warp) and no more
-// than cout rounded up.
 int channelThreads(int channels, int want) {
   return std::min(std::clamp(pow2Floor(std::max(want, 1)), 1, 32), pow2Ceil(channels));
 }
 
-// The NHWC output tiling shared by the memory-bound ops: a block holds
-// channel threads x pixel threads of one row of one image.
-void tileNhwc(Func out, const netc::halide::NhwcVars &v, int channels, int width, int threads) {
+void tileNhwcGpu(Func out, const netc::halide::NhwcVars &v, int channels, int width, int threads) {
   const int tc = channelThreads(channels, threads);
   const int tx = std::max(1, std::min(threads / tc, width));
   Var co("gco"), ci("gci"), xo("gxo"), xi("gxi"), yn("gyn");
-  out.split(v.c, co, ci, tc, tailFor(channels, tc))
-      .split(v.x, xo, xi, tx, tailFor(width, tx))
+  out.split(v.c, co, ci, tc, gpuTailFor(channels, tc))
+      .split(v.x, xo, xi, tx, gpuTailFor(width, tx))
       .fuse(v.y, v.n, yn)
       .reorder(ci, xi, co, xo, yn)
       .gpu_blocks(co, xo, yn)
       .gpu_threads(ci, xi);
 }
 
-}  // namespace
 
 std::string GpuConvSchedule::key() const {
   std::ostringstream k;
@@ -93,7 +83,7 @@ void scheduleConvGpu(ConvAlgo &a, const GpuConvSchedule &params) {
   // Blocks: (channel tile, pixel tile, row x image); threads: (channel,
   // pixel group); each thread stores unrollX pixels of its channel. The
   // pixel tile uses the default ShiftInwards tail (it never exceeds outW).
-  a.out.split(c, co, ci, s.threadsC, tailFor(spec.cout, s.threadsC))
+  a.out.split(c, co, ci, s.threadsC, gpuTailFor(spec.cout, s.threadsC))
       .split(x, xo, xt, s.threadsX * s.unrollX)
       .split(xt, xi, xu, s.unrollX)
       .fuse(y, n, yn)
@@ -113,7 +103,7 @@ void scheduleConvGpu(ConvAlgo &a, const GpuConvSchedule &params) {
 
 void scheduleNhwcGpu(netc::halide::OpAlgo &a, int channels, int width,
                      const GpuSimpleSchedule &s) {
-  tileNhwc(a.out, a.v, channels, width, s.threads);
+  tileNhwcGpu(a.out, a.v, channels, width, s.threads);
 }
 
 void scheduleFcGpu(netc::halide::FcAlgo &a, const GpuSimpleSchedule &s) {
@@ -121,7 +111,7 @@ void scheduleFcGpu(netc::halide::FcAlgo &a, const GpuSimpleSchedule &s) {
   Var oo("goo"), oi("goi");
   // Threads over output features (coalesced stores), blocks over feature
   // tiles and images; each thread runs its whole dot product.
-  a.out.split(a.o, oo, oi, to, tailFor(a.spec.out, to))
+  a.out.split(a.o, oo, oi, to, gpuTailFor(a.spec.out, to))
       .reorder(oi, oo, a.n)
       .gpu_blocks(oo, a.n)
       .gpu_threads(oi);
@@ -140,7 +130,7 @@ void scheduleSoftmaxGpu(netc::halide::SoftmaxAlgo &a, int features,
   // exp is recomputed by the sum and by the output: cheaper than a stage.
   a.expv.compute_inline();
   const int tf = std::min(std::max(s.threads, 1), pow2Ceil(features));
-  a.out.split(a.f, fo, fi, tf, tailFor(features, tf))
+  a.out.split(a.f, fo, fi, tf, gpuTailFor(features, tf))
       .reorder(fi, fo, a.n)
       .gpu_blocks(fo, a.n)
       .gpu_threads(fi);
@@ -150,7 +140,7 @@ void scheduleLrnGpu(netc::halide::LrnAlgo &a, const netc::halide::Shape3 &shape,
                     const GpuSimpleSchedule &s) {
   // Squares are recomputed per window tap (size is small) rather than staged.
   a.sq.compute_inline();
-  tileNhwc(a.out, a.v, shape.c, shape.w, s.threads);
+  tileNhwcGpu(a.out, a.v, shape.c, shape.w, s.threads);
 }
 
 }  // namespace netc::schedules

@@ -57,6 +57,21 @@ void scheduleNhwcGpu(netc::halide::OpAlgo &a, int channels, int width,
 void scheduleFcGpu(netc::halide::FcAlgo &a, const GpuSimpleSchedule &s);
 // Per-image max and sum kernels, then one thread per output element.
 void scheduleSoftmaxGpu(netc::halide::SoftmaxAlgo &a, int features, const GpuSimpleSchedule &s);
+// Shared tiling helpers (also used by GpuTrainSchedules).
+int pow2Ceil(int n);
+int pow2Floor(int n);
+// No tail code when the tile divides the extent; otherwise the tile's
+// threads past the extent do nothing (guards, unlike ShiftInwards, also
+// handle extents smaller than the tile).
+Halide::TailStrategy gpuTailFor(int extent, int tile);
+// Threads along channels: a power of two, at most 32 (one warp) and no more
+// than the channels rounded up.
+int channelThreads(int channels, int want);
+// The NHWC output tiling of the memory-bound ops: a block holds channel
+// threads x pixel threads of one row of one image.
+void tileNhwcGpu(Halide::Func out, const netc::halide::NhwcVars &v, int channels, int width,
+                 int threads);
+
 void scheduleLrnGpu(netc::halide::LrnAlgo &a, const netc::halide::Shape3 &shape,
                     const GpuSimpleSchedule &s);
 

@@ -16,7 +16,7 @@ TEST(MemoryPlan, ChainNeedsOnlyTwoBuffers) {
     v.push_back({1000, k, k + 1});
   MemoryPlan p = planMemory(v);
   EXPECT_TRUE(planIsValid(v, p));
-  EXPECT_EQ(p.arenaBytes, 2 * 1024); // 1000 rounded up to 64-byte alignment
+  EXPECT_EQ(p.arenaBytes, 2 * 1024); // 1000 rounded up to the 256-byte alignment
 }
 
 TEST(MemoryPlan, RandomLifetimesNeverOverlap) {
@@ -28,7 +28,7 @@ TEST(MemoryPlan, RandomLifetimesNeverOverlap) {
     for (int k = 0; k < n; ++k) {
       int first = static_cast<int>(rng() % 30);
       v.push_back({1 + static_cast<int64_t>(rng() % 5000), first, first + static_cast<int>(rng() % 10)});
-      total += (v.back().bytes + 63) / 64 * 64;
+      total += (v.back().bytes + MemoryPlan::kAlignment - 1) / MemoryPlan::kAlignment * MemoryPlan::kAlignment;
     }
     MemoryPlan p = planMemory(v);
     ASSERT_TRUE(planIsValid(v, p)) << "trial " << trial;

@@ -8,9 +8,21 @@ using Halide::ImageParam;
 using Halide::Param;
 using Halide::Var;
 
-TrainAlgo buildSgd() {
+namespace {
+
+ImageParam flatInput(const char *name, bool anyMin) {
+  if (!anyMin) return flatParam(name);
+  ImageParam p(Halide::Float(32), 1, name);
+  p.dim(0).set_stride(1);
+  return p;
+}
+
+}  // namespace
+
+TrainAlgo buildSgd(bool gradAnyMin) {
   TrainAlgo a;
-  ImageParam p = flatParam("sgd_p"), grad = flatParam("sgd_grad"), buf = flatParam("sgd_buf");
+  ImageParam p = flatParam("sgd_p"), grad = flatInput("sgd_grad", gradAnyMin);
+  ImageParam buf = flatParam("sgd_buf");
   a.inputs = {p, grad, buf};
   Param<float> lr("sgd_lr"), momentum("sgd_momentum"), wd("sgd_wd"), first("sgd_first");
   a.scalars = {lr, momentum, wd, first};
@@ -23,6 +35,18 @@ TrainAlgo buildSgd() {
   // keeps an in-place update correct: p is overwritten only after buf.
   newP(i) = p(i) - lr * newBuf(i);
   a.outs = {newP, newBuf};
+  return a;
+}
+
+TrainAlgo buildFlatCopy(bool inAnyMin) {
+  TrainAlgo a;
+  ImageParam in = flatInput("copy_in", inAnyMin);
+  a.inputs = {in};
+  Var i("i");
+  Func out("copy_out");
+  out(i) = in(i);
+  out.output_buffer().dim(0).set_min(0).set_stride(1);
+  a.outs = {out};
   return a;
 }
 

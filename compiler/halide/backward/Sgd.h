@@ -18,6 +18,12 @@ enum SgdScalar { kSgdLr = 0, kSgdMomentum = 1, kSgdWeightDecay = 2, kSgdFirstSte
 // Scalars: lr, momentum, weight_decay, firstStep (nonzero on step one).
 // Outputs: new p, new buf. Pure element-wise, so the outputs may alias
 // p and buf for an in-place update. momentum == 0 keeps buf = d_p.
-TrainAlgo buildSgd();
+// gradAnyMin: grad may start at any index (a GPU library views a gradient
+// that starts inside an aligned block through a buffer whose min is < 0).
+TrainAlgo buildSgd(bool gradAnyMin = false);
+
+// A flat copy, in -> out: on a GPU the training library copies the BN
+// running statistics from the workspace into the parameters with it.
+TrainAlgo buildFlatCopy(bool inAnyMin = false);
 
 }  // namespace netc::halide::backward

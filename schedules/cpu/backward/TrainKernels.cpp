@@ -1,5 +1,7 @@
 #include "TrainKernels.h"
 
+#include "schedules/cuda/GpuTrainSchedules.h"
+
 #include <sstream>
 
 namespace netc::schedules::backward {
@@ -15,13 +17,25 @@ std::string cacheKey(const std::string &op, const std::string &spec, const Targe
 
 std::string poolKey(const nh::PoolSpec &s) { return s.key(); }
 
-// An op whose outputs are all NHWC with `channels` channels.
+bool gpu(const Target &t) { return t.has_gpu_feature(); }
+
+// The schedule part of a cache key: GPU schedules have no parameters yet.
+std::string schedKey(const TrainSchedule &s, const Target &t) {
+  return gpu(t) ? std::string("gpu-v1") : s.key();
+}
+
+// An op whose outputs are all NHWC with `channels` channels, `width` wide.
 template <typename Build>
 TrainKernelPtr nhwcKernel(const std::string &op, const std::string &spec, int channels,
-                          const Target &t, Build build) {
+                          int width, const Target &t, Build build) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey(op, spec, t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey(op, spec, t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = build();
+    if (gpu(t)) {
+      for (Halide::Func f : a.outs) scheduleNhwcOutGpu(f, a.v, channels, width);
+      scheduleRootFuncsGpu(a, channels);
+      return a;
+    }
     for (Halide::Func f : a.outs) scheduleNhwcOut(f, a.v, channels, s);
     scheduleRootFuncs(a, channels, s);
     return a;
@@ -33,9 +47,9 @@ template <typename Build>
 TrainKernelPtr flatKernel(const std::string &op, const std::string &spec, const Target &t,
                           Build build) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey(op, spec, t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey(op, spec, t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = build();
-    for (Halide::Func f : a.outs) scheduleFlatOut(f, s);
+    for (Halide::Func f : a.outs) gpu(t) ? scheduleFlatOutGpu(f) : scheduleFlatOut(f, s);
     return a;
   });
 }
@@ -52,6 +66,12 @@ nb::TrainAlgo singleOutput(Halide::Func out, std::vector<Halide::ImageParam> inp
 
 TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
                             std::optional<ConvDxSchedule> sched) {
+  if (gpu(t))
+    return cachedTrainKernel(cacheKey("convdx", spec.key(), t, "gpu-v1"), t, [&] {
+      nb::ConvDxAlgo a = nb::buildConvDx(spec);
+      scheduleConvDxGpu(a);
+      return singleOutput(a.out, a.inputs);
+    });
   ConvDxSchedule s = clampConvDxSchedule(spec, sched.value_or(defaultConvDxSchedule(spec, t)));
   return cachedTrainKernel(cacheKey("convdx", spec.key(), t, s.key()), t, [&] {
     if (s.winograd) {
@@ -67,6 +87,12 @@ TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
 
 TrainKernelPtr convDwKernel(const nh::ConvSpec &spec, const Target &t,
                             std::optional<ConvDwSchedule> sched) {
+  if (gpu(t))
+    return cachedTrainKernel(cacheKey("convdw", spec.key(), t, "gpu-v1"), t, [&] {
+      nb::ConvDwAlgo a = nb::buildConvDw(spec);
+      scheduleConvDwGpu(a);
+      return singleOutput(a.out, a.inputs);
+    });
   ConvDwSchedule s = clampConvDwSchedule(spec, sched.value_or(defaultConvDwSchedule(spec, t)));
   return cachedTrainKernel(cacheKey("convdw", spec.key(), t, s.key()), t, [&] {
     if (s.winograd) {
@@ -82,65 +108,70 @@ TrainKernelPtr convDwKernel(const nh::ConvSpec &spec, const Target &t,
 
 TrainKernelPtr convDbKernel(const nh::ConvSpec &spec, const Target &t) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey("convdb", spec.key(), t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey("convdb", spec.key(), t, schedKey(s, t)), t, [&] {
     nb::ConvDbAlgo a = nb::buildConvDb(spec);
-    scheduleConvDb(a, spec.cout, s.vec);
+    if (gpu(t)) scheduleConvDbGpu(a, spec.cout);
+    else scheduleConvDb(a, spec.cout, s.vec);
     return singleOutput(a.out, a.inputs);
   });
 }
 
 TrainKernelPtr bnTrainForwardKernel(const nb::BnTrainSpec &spec, const Target &t) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey("bntrain_fwd", spec.key(), t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey("bntrain_fwd", spec.key(), t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = nb::buildBnTrainForward(spec);
-    scheduleBnTrain(a, spec.shape.c, s);
+    if (gpu(t)) scheduleBnTrainGpu(a, spec.shape);
+    else scheduleBnTrain(a, spec.shape.c, s);
     return a;
   });
 }
 
 TrainKernelPtr bnTrainBackwardKernel(const nb::BnTrainSpec &spec, const Target &t) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey("bntrain_bwd", spec.key(), t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey("bntrain_bwd", spec.key(), t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = nb::buildBnTrainBackward(spec);
-    scheduleBnTrain(a, spec.shape.c, s);
+    if (gpu(t)) scheduleBnTrainGpu(a, spec.shape);
+    else scheduleBnTrain(a, spec.shape.c, s);
     return a;
   });
 }
 
 TrainKernelPtr maxPoolBackwardKernel(const nh::PoolSpec &spec, const Target &t) {
-  return nhwcKernel("maxpool_bwd", poolKey(spec), spec.c, t,
+  return nhwcKernel("maxpool_bwd", poolKey(spec), spec.c, spec.inW, t,
                     [&] { return nb::buildMaxPoolBackward(spec); });
 }
 
 TrainKernelPtr avgPoolBackwardKernel(const nh::PoolSpec &spec, const Target &t) {
-  return nhwcKernel("avgpool_bwd", poolKey(spec), spec.c, t,
+  return nhwcKernel("avgpool_bwd", poolKey(spec), spec.c, spec.inW, t,
                     [&] { return nb::buildAvgPoolBackward(spec); });
 }
 
 TrainKernelPtr globalAvgPoolBackwardKernel(const nh::GlobalPoolSpec &spec, const Target &t) {
-  return nhwcKernel("gap_bwd", spec.key(), spec.c, t,
+  return nhwcKernel("gap_bwd", spec.key(), spec.c, spec.inW, t,
                     [&] { return nb::buildGlobalAvgPoolBackward(spec); });
 }
 
 TrainKernelPtr zeroPadShortcutBackwardKernel(const nh::ZeroPadSpec &spec, const Target &t) {
-  return nhwcKernel("zeropad_bwd", spec.key(), spec.in.c, t,
+  return nhwcKernel("zeropad_bwd", spec.key(), spec.in.c, spec.in.w, t,
                     [&] { return nb::buildZeroPadShortcutBackward(spec); });
 }
 
 TrainKernelPtr fcBackwardKernel(const nh::FcSpec &spec, const Target &t) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey("fc_bwd", spec.key(), t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey("fc_bwd", spec.key(), t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = nb::buildFcBackward(spec);
-    scheduleFcBackward(a, spec.in, spec.out, s);
+    if (gpu(t)) scheduleFcBackwardGpu(a, spec.in, spec.out);
+    else scheduleFcBackward(a, spec.in, spec.out, s);
     return a;
   });
 }
 
 TrainKernelPtr softmaxXentKernel(const nb::SoftmaxXentSpec &spec, const Target &t) {
   TrainSchedule s = defaultTrainSchedule(t);
-  return cachedTrainKernel(cacheKey("xent", spec.key(), t, s.key()), t, [&] {
+  return cachedTrainKernel(cacheKey("xent", spec.key(), t, schedKey(s, t)), t, [&] {
     nb::TrainAlgo a = nb::buildSoftmaxCrossEntropy(spec);
-    scheduleXent(a, spec.classes, s);
+    if (gpu(t)) scheduleXentGpu(a, spec.classes);
+    else scheduleXent(a, spec.classes, s);
     return a;
   });
 }
@@ -156,7 +187,12 @@ TrainKernelPtr dropoutKernel(float p, const Target &t) {
 }
 
 TrainKernelPtr sgdKernel(const Target &t) {
-  return flatKernel("sgd", "flat", t, [] { return nb::buildSgd(); });
+  // On a GPU the gradient may be a view from an aligned base (CTrainGpuSource.cpp).
+  return flatKernel("sgd", "flat", t, [&] { return nb::buildSgd(gpu(t)); });
+}
+
+TrainKernelPtr flatCopyKernel(const Target &t) {
+  return flatKernel("copy", "flat", t, [&] { return nb::buildFlatCopy(gpu(t)); });
 }
 
 }  // namespace netc::schedules::backward

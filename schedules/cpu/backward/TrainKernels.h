@@ -58,5 +58,7 @@ TrainKernelPtr reluBackwardKernel(const Halide::Target &t);
 TrainKernelPtr dropoutKernel(float p, const Halide::Target &t);
 // p, grad, buf -> new p, new buf; scalars lr, momentum, weight_decay, firstStep
 TrainKernelPtr sgdKernel(const Halide::Target &t);
+// in -> out, flat
+TrainKernelPtr flatCopyKernel(const Halide::Target &t);
 
 }  // namespace netc::schedules::backward
