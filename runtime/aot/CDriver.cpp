@@ -112,7 +112,7 @@ static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t
 
 /* Copies n floats at `off` in `whole` (a device allocation) to host memory at
  * `dst`, through a temporary view. */
-static inline int netc_device_read(const halide_buffer_t *whole, int64_t off, int64_t n, float *dst) {
+static __attribute__((unused)) int netc_device_read(const halide_buffer_t *whole, int64_t off, int64_t n, float *dst) {
   halide_buffer_t v = {0};
   struct halide_dimension_t d = {0, 0, 1, 0};
   int status;
@@ -129,7 +129,7 @@ static inline int netc_device_read(const halide_buffer_t *whole, int64_t off, in
 }
 
 /* The other way: n floats from host memory at `src` into `whole` at `off`. */
-static inline int netc_device_write(const halide_buffer_t *whole, int64_t off, int64_t n,
+static __attribute__((unused)) int netc_device_write(const halide_buffer_t *whole, int64_t off, int64_t n,
                              const float *src) {
   halide_buffer_t v = {0};
   struct halide_dimension_t d = {0, 0, 1, 0};

@@ -92,6 +92,22 @@ lib-svgg/classify --weights lib-svgg/svgg.weights --input svgg.x.f32 --batch 5 -
   --output svgg.run.npy >/dev/null
 max_rel svgg.lib.f32 svgg.run.npy 1e-5 "small-vgg library (chunks 2+2+1) vs netc run"
 
+# The GPU schedules of the forward ops, run: OpenCL libraries executed by
+# pocl on this CPU (the CUDA libraries use the same schedules and driver).
+OCL=x86-64-linux-sse41-avx-f16c-fma-avx2-opencl-cl_doubles
+"$NETC" compile "$SRC/examples/cifar/resnet.net" --target "$OCL" -o lib-r20ocl --name r20ocl \
+  --batch 2 --weights resnet20.nw
+build_classify lib-r20ocl r20ocl
+lib-r20ocl/classify --weights lib-r20ocl/r20ocl.weights --input resnet20.input.f32 --batch 2 \
+  --output r20ocl.f32 >/dev/null
+max_rel r20ocl.f32 resnet20.run.npy 1e-5 "resnet20 OpenCL library (GPU schedules, pocl) vs netc run"
+"$NETC" compile "$SRC/tests/e2e/nets/small_vgg.net" --target "$OCL" -o lib-svggocl --name svggocl \
+  --batch 2 --weights svgg.nw
+build_classify lib-svggocl svggocl
+lib-svggocl/classify --weights lib-svggocl/svggocl.weights --input svgg.x.f32 --batch 5 \
+  --output svggocl.f32 >/dev/null
+max_rel svggocl.f32 svgg.run.npy 1e-5 "small-vgg OpenCL library (chunks 2+2+1) vs netc run"
+
 # Bad weights: flipped data byte, another library's file, a missing file.
 cp lib-svgg/svgg.weights bad.weights
 printf '\x55' | dd of=bad.weights bs=1 seek=200 conv=notrunc status=none
@@ -130,6 +146,11 @@ for cap in 61 86; do
   n=$(grep -a -c "\.target sm_$cap" "lib-cuda$cap/r20.a" || true)
   [ "$n" -ge 10 ] || fail "cuda-$cap: PTX for sm_$cap found in $n kernels"
   echo "cuda-$cap: PTX for sm_$cap in $n kernels"
+  "$NETC" compile "$SRC/examples/cifar/resnet.net" --train --target "cuda-$cap" --batch 8 \
+    -o "lib-cuda$cap-train" --name r20t >/dev/null
+  n=$(grep -a -c "\.target sm_$cap" "lib-cuda$cap-train/r20t.a" || true)
+  [ "$n" -ge 40 ] || fail "cuda-$cap --train: PTX for sm_$cap found in $n kernels"
+  echo "cuda-$cap --train: PTX for sm_$cap in $n kernels"
 done
 # Without a GPU the CUDA library says so (NETC_ERR_DEVICE) instead of crashing.
 build_classify lib-cuda61 r20

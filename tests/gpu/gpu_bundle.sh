@@ -3,7 +3,8 @@
 # the real bundle relies on: gpu_check links no LLVM/Halide/MLIR/netc (nor
 # libstdc++), the three libraries carry PTX for sm_80, the scripts are there, the
 # bundle is far below 64 MiB, and without a GPU gpu_check (and the PyTorch
-# script) exit 1 with "no usable GPU".
+# script) exit 1 with "no usable GPU". Also: --train CUDA libraries of both
+# networks, and ptxas (where installed) on every kernel for sm_80 and sm_90.
 # usage: gpu_bundle.sh NETC SOURCE_DIR WORK_DIR
 set -euo pipefail
 NETC=$1 SRC=$2 OUT=$3
@@ -25,6 +26,20 @@ for n in r20 r50 svgg; do
   grep -aq 'libcuda\.so\.1' "src/$n.a" || fail "src/$n.a: the driver does not load libcuda.so.1"
   echo "$n.a: PTX for sm_80 in $k kernels"
 done
+# Training libraries of both networks for the same target (the GPU
+# training schedules; run by pocl in tests/aot/aot_train.sh), and every
+# kernel's PTX through ptxas for Ampere and Hopper when CUDA is installed.
+for spec in "r20t|examples/cifar/resnet.net|" "r50t|examples/resnet/resnet50.net|-D stride_in=3x3"; do
+  IFS='|' read -r name net defs <<<"$spec"
+  # shellcheck disable=SC2086
+  "$NETC" compile "$SRC/$net" $defs --train --target cuda --batch 64 -o "$OUT/../train-$name" \
+    --name "$name" >/dev/null
+  k=$(grep -a -c '\.target sm_80' "$OUT/../train-$name/$name.a" || true)
+  [ "$k" -ge 40 ] || fail "$name.a (--train): PTX for sm_80 in $k kernels"
+  echo "$name.a (--train, batch 64): PTX for sm_80 in $k kernels"
+done
+/usr/bin/python3 "$SRC/tests/gpu/ptxas_check.py" sm_80,sm_90 src/r20.a src/r50.a src/svgg.a \
+  "$OUT/../train-r20t/r20t.a" "$OUT/../train-r50t/r50t.a"
 size=$(du -sb . | cut -f1)
 # The full bundle adds ~18 MiB of weights and references (docs/gpu.md).
 [ "$size" -lt $((16 * 1024 * 1024)) ] || fail "quick bundle is $size bytes"
