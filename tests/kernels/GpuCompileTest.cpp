@@ -1,8 +1,10 @@
-// The GPU (CUDA) schedules of every forward op compile, with no GPU needed:
+// The GPU (CUDA) schedules of every forward and training op compile, with no
+// GPU needed:
 // each op's scheduled pipeline is AOT-compiled to an object file for two
 // CUDA capabilities, which must embed PTX for that capability; and no stage
 // may be left running loops on the host.
 #include "schedules/cpu/CpuKernels.h"
+#include "schedules/cpu/backward/TrainKernels.h"
 
 #include <gtest/gtest.h>
 
@@ -181,6 +183,109 @@ TEST_P(GpuCompile, EmbedsPtxAndRunsNoHostLoops) {
 INSTANTIATE_TEST_SUITE_P(
     Ops, GpuCompile, ::testing::Combine(::testing::Values(61, 80), ::testing::ValuesIn(opCases())),
     [](const ::testing::TestParamInfo<std::tuple<int, OpCase>> &info) {
+      return std::string(std::get<1>(info.param).name) + "_sm" +
+             std::to_string(std::get<0>(info.param));
+    });
+
+// The training ops (schedules/cuda/GpuTrainSchedules.h), through the same
+// kernel builders the trainer uses, deferred so their algorithms come back
+// uncompiled. Shapes cover the variants: strided dX (phases), shortcut and
+// mask epilogues, ragged channels (cin 3), a 7x7 dW, the pixel-sum rfactors.
+namespace nb = netc::halide::backward;
+namespace sb = netc::schedules::backward;
+
+struct TrainCase {
+  const char *name;
+  std::function<sb::TrainKernelPtr(const Target &)> kernel;
+};
+
+void PrintTo(const TrainCase &c, std::ostream *os) { *os << c.name; }
+
+std::vector<TrainCase> trainCases() {
+  std::vector<TrainCase> cases;
+  auto dx = [&](const char *name, nh::ConvSpec c, nb::GradAdd add, bool mask) {
+    nb::ConvDxSpec d;
+    d.conv = c, d.add = add, d.reluMask = mask;
+    if (add == nb::GradAdd::ZeroPadded)
+      d.addC = 2 * c.cin, d.addStride = 2, d.addH = (c.inH + 1) / 2, d.addW = (c.inW + 1) / 2;
+    cases.push_back({name, [d](const Target &t) { return sb::convDxKernel(d, t); }});
+  };
+  dx("convdx_3x3_s1_add_mask", conv(16, 16, 3, 1, 1, 8, 8), nb::GradAdd::Same, true);
+  dx("convdx_3x3_s2_shortcutA", conv(16, 32, 3, 2, 1, 16, 16), nb::GradAdd::ZeroPadded, true);
+  dx("convdx_1x1_s2", conv(64, 128, 1, 2, 0, 14, 14), nb::GradAdd::None, false);
+  auto dw = [&](const char *name, nh::ConvSpec c) {
+    cases.push_back({name, [c](const Target &t) { return sb::convDwKernel(c, t); }});
+  };
+  dw("convdw_3x3_s1", conv(16, 16, 3, 1, 1, 8, 8));
+  dw("convdw_3x3_s2", conv(16, 32, 3, 2, 1, 16, 16));
+  dw("convdw_7x7_s2_cin3", conv(3, 64, 7, 2, 3, 32, 32));
+  cases.push_back({"convdb", [](const Target &t) {
+                     return sb::convDbKernel(conv(16, 24, 3, 1, 1, 8, 8), t);
+                   }});
+  nb::BnTrainSpec bn;
+  bn.shape = {24, 9, 7}, bn.relu = true;
+  cases.push_back({"bn_train_forward", [bn](const Target &t) { return sb::bnTrainForwardKernel(bn, t); }});
+  cases.push_back({"bn_train_backward", [bn](const Target &t) { return sb::bnTrainBackwardKernel(bn, t); }});
+  cases.push_back({"maxpool_backward", [](const Target &t) {
+                     return sb::maxPoolBackwardKernel(pool(16, 15, 15, 3, 2, 1), t);
+                   }});
+  cases.push_back({"avgpool_backward", [](const Target &t) {
+                     return sb::avgPoolBackwardKernel(pool(16, 8, 8, 2, 2, 0), t);
+                   }});
+  cases.push_back({"gap_backward", [](const Target &t) {
+                     return sb::globalAvgPoolBackwardKernel(nh::GlobalPoolSpec{64, 8, 8}, t);
+                   }});
+  cases.push_back({"zeropad_backward", [](const Target &t) {
+                     nh::ZeroPadSpec z;
+                     z.in = {16, 8, 8}, z.outC = 32, z.stride = 2;
+                     return sb::zeroPadShortcutBackwardKernel(z, t);
+                   }});
+  cases.push_back({"fc_backward", [](const Target &t) {
+                     return sb::fcBackwardKernel(nh::FcSpec{64, 10, true, false}, t);
+                   }});
+  cases.push_back({"softmax_xent", [](const Target &t) { return sb::softmaxXentKernel({10}, t); }});
+  cases.push_back({"relu_backward", [](const Target &t) { return sb::reluBackwardKernel(t); }});
+  cases.push_back({"dropout", [](const Target &t) { return sb::dropoutKernel(0.5f, t); }});
+  cases.push_back({"sgd", [](const Target &t) { return sb::sgdKernel(t); }});
+  cases.push_back({"flat_copy", [](const Target &t) { return sb::flatCopyKernel(t); }});
+  return cases;
+}
+
+using TrainParam = std::tuple<int, TrainCase>;
+class GpuTrainCompileP : public ::testing::TestWithParam<TrainParam> {};
+
+TEST_P(GpuTrainCompileP, EmbedsPtxAndRunsNoHostLoops) {
+  const auto &[capability, op] = GetParam();
+  Target t = cudaTarget(capability);
+  sb::TrainKernelPtr k;
+  {
+    sb::DeferTrainKernels defer;
+    k = op.kernel(t);
+  }
+  const nb::TrainAlgo &a = k->algo();
+  std::vector<Halide::Argument> args(a.inputs.begin(), a.inputs.end());
+  args.insert(args.end(), a.scalars.begin(), a.scalars.end());
+  Halide::Pipeline p(a.outs);
+  std::string tmpl = (fs::temp_directory_path() / "netc-gpu-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  fs::path stmt = fs::path(tmpl) / "kernel.stmt";
+  p.compile_to_lowered_stmt(stmt.string(), args, Halide::StmtOutputFormat::Text, t);
+  std::string text = readFile(stmt);
+  std::vector<std::string> host = hostLoops(text);
+  EXPECT_TRUE(host.empty()) << "loops on the host, e.g. " << (host.empty() ? "" : host[0]);
+  EXPECT_NE(text.find("halide_cuda_run"), std::string::npos) << "no kernel launch";
+  fs::path obj = fs::path(tmpl) / "kernel.o";
+  p.compile_to_object(obj.string(), args, "netc_gpu_train_kernel", t);
+  std::string ptxTarget = ".target sm_" + std::to_string(capability);
+  EXPECT_NE(readFile(obj).find(ptxTarget), std::string::npos) << "no PTX for " << ptxTarget;
+  std::error_code ec;
+  fs::remove_all(tmpl, ec);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    TrainOps, GpuTrainCompileP,
+    ::testing::Combine(::testing::Values(61, 80), ::testing::ValuesIn(trainCases())),
+    [](const ::testing::TestParamInfo<TrainParam> &info) {
       return std::string(std::get<1>(info.param).name) + "_sm" +
              std::to_string(std::get<0>(info.param));
     });
