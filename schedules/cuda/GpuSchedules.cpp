@@ -47,18 +47,20 @@ void tileNhwcGpu(Func out, const netc::halide::NhwcVars &v, int channels, int wi
 
 std::string GpuConvSchedule::key() const {
   std::ostringstream k;
-  k << "gpu-v1 tc" << threadsC << " tx" << threadsX << " ux" << unrollX;
+  k << "gpu-v2 tc" << threadsC << " tx" << threadsX << " ux" << unrollX << " vc" << vecC;
   return k.str();
 }
 
 std::string GpuSimpleSchedule::key() const { return "gpu-v1 t" + std::to_string(threads); }
 
 GpuConvSchedule clampGpuConvSchedule(const ConvSpec &spec, GpuConvSchedule s) {
-  s.threadsC = channelThreads(spec.cout, s.threadsC);
+  s.vecC = s.vecC >= 4 && spec.cout % 4 == 0 ? 4 : 1;
+  const int groups = spec.cout / s.vecC + (spec.cout % s.vecC != 0);
+  s.threadsC = channelThreads(groups, s.threadsC);
   // Channels past cout are computed (and discarded by the guard) only where
   // the weights are zero-extended; otherwise the tile divides cout.
   if (!netc::halide::weightsZeroExtended(spec))
-    while (spec.cout % s.threadsC != 0) s.threadsC /= 2;
+    while (spec.cout % (s.threadsC * s.vecC) != 0) s.threadsC /= 2;
   // The pixel tile is shifted inwards at the row end, so it must fit the row.
   s.unrollX = std::clamp(s.unrollX, 1, std::min(4, spec.outW()));
   s.threadsX = std::clamp(s.threadsX, 1, std::max(1, spec.outW() / s.unrollX));
@@ -67,11 +69,13 @@ GpuConvSchedule clampGpuConvSchedule(const ConvSpec &spec, GpuConvSchedule s) {
 
 GpuConvSchedule defaultGpuConvSchedule(const ConvSpec &spec) {
   GpuConvSchedule s;
-  s.threadsC = 32;
-  s.unrollX = 2;
+  s.threadsC = 16;
+  s.unrollX = 4;
+  s.vecC = 4;
   s = clampGpuConvSchedule(spec, s);
-  // About 128 threads per block.
-  s.threadsX = std::clamp(128 / s.threadsC, 1, 8);
+  // About 128 threads per block; narrow rows get more channel threads.
+  if (spec.outW() < 16) s.threadsC = 32, s = clampGpuConvSchedule(spec, s);
+  s.threadsX = std::clamp(128 / s.threadsC, 1, 16);
   return clampGpuConvSchedule(spec, s);
 }
 
@@ -79,24 +83,29 @@ void scheduleConvGpu(ConvAlgo &a, const GpuConvSchedule &params) {
   const ConvSpec &spec = a.spec;
   const GpuConvSchedule s = clampGpuConvSchedule(spec, params);
   Var c = a.v.c, x = a.v.x, y = a.v.y, n = a.v.n;
-  Var co("gco"), ci("gci"), xo("gxo"), xt("gxt"), xi("gxi"), xu("gxu"), yn("gyn");
-  // Blocks: (channel tile, pixel tile, row x image); threads: (channel,
-  // pixel group); each thread stores unrollX pixels of its channel. The
+  Var co("gco"), cin("gcin"), ci("gci"), cv("gcv"), xo("gxo"), xt("gxt"), xi("gxi"), xu("gxu"),
+      yn("gyn");
+  const int tileC = s.threadsC * s.vecC;
+  // Blocks: (channel tile, pixel tile, row x image); threads: (channel
+  // group, pixel group); each thread stores vecC x unrollX outputs. The
   // pixel tile uses the default ShiftInwards tail (it never exceeds outW).
-  a.out.split(c, co, ci, s.threadsC, gpuTailFor(spec.cout, s.threadsC))
+  a.out.split(c, co, cin, tileC, gpuTailFor(spec.cout, tileC))
+      .split(cin, ci, cv, s.vecC)
       .split(x, xo, xt, s.threadsX * s.unrollX)
       .split(xt, xi, xu, s.unrollX)
       .fuse(y, n, yn)
-      .reorder(xu, ci, xi, co, xo, yn)
+      .reorder(cv, xu, ci, xi, co, xo, yn)
       .unroll(xu)
       .gpu_blocks(co, xo, yn)
       .gpu_threads(ci, xi);
-  // The accumulators of one thread live in registers: the whole reduction
-  // runs outside the unrolled pixels, so each weight load feeds unrollX FMAs.
-  // Adjacent threads read adjacent weights (co is innermost in HWIO and in
-  // the blocked layout), and all threads of a pixel read the same input.
+  if (s.vecC > 1) a.out.vectorize(cv);
+  // The register tile: the whole reduction runs outside it.
   a.conv.compute_at(a.out, ci).bound_extent(x, s.unrollX).unroll(x);
   a.conv.update().reorder(c, x, a.r.x, a.r.y, a.r.z, y, n).unroll(x);
+  if (s.vecC > 1) {
+    a.conv.bound_extent(c, s.vecC).vectorize(c);
+    a.conv.update().vectorize(c);
+  }
   // The padded input and the (zero-extended or blocked) weights stay
   // inlined: loads with boundary selects, no host-side stages.
 }

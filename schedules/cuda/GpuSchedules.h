@@ -25,14 +25,19 @@
 
 namespace netc::schedules {
 
-// Conv: each thread owns one output channel and unrollX adjacent pixels of
-// one row, accumulating the whole (ci, kx, ky) reduction in registers. A
-// block is threadsC channels x threadsX pixel groups of one row of one image.
+// Conv: each thread owns a register tile of vecC adjacent output channels x
+// unrollX adjacent pixels of one row, accumulating the whole (ci, kx, ky)
+// reduction in registers: per reduction step one vecC-wide weight load
+// (float4 when vecC is 4; HWIO has co innermost) and unrollX input loads
+// feed vecC * unrollX FMAs, and the stores are vecC-wide and contiguous
+// across the channel threads. A block is threadsC x threadsX such threads
+// over one row of one image.
 struct GpuConvSchedule {
   int threadsC = 32;  // threads along output channels (a power of two)
   int threadsX = 4;   // threads along x
-  int unrollX = 2;    // output pixels per thread (adjacent in x)
-  std::string key() const;  // starts with "gpu-v1"
+  int unrollX = 4;    // output pixels per thread (adjacent in x)
+  int vecC = 4;       // output channels per thread (adjacent; 4 or 1)
+  std::string key() const;  // starts with "gpu-v2"
 };
 
 // A starting point for `spec`: threadsC divides cout when cout is a multiple

@@ -103,16 +103,21 @@ void scheduleRootFuncsGpu(TrainAlgo &a, int channels) {
 void scheduleConvDxGpu(ConvDxAlgo &a) {
   const netc::halide::ConvSpec &s = a.spec.conv;
   const NhwcVars &v = a.v;
-  const int tc = channelThreads(s.cin, 32);
-  const int ux = a.phases ? 1 : std::min(2, s.inW);
+  // As the forward conv (GpuSchedules.h): a register tile of vc input
+  // channels x ux pixels per thread; strided convs (phases) one output each.
+  const int vc = !a.phases && s.cin % 4 == 0 ? 4 : 1;
+  const int tc = channelThreads(s.cin / vc, a.phases || s.inW < 16 ? 32 : 16);
+  const int ux = a.phases ? 1 : std::min(4, s.inW);
   const int tx = std::clamp(kThreads / tc, 1, std::max(1, s.inW / ux));
-  Var co("gco"), ci("gci"), xo("gxo"), xt("gxt"), xi("gxi"), xu("gxu"), yn("gyn");
-  // As the forward conv: the pixel tile (shifted inwards) fits the row.
-  a.out.split(v.c, co, ci, tc, gpuTailFor(s.cin, tc))
+  Var co("gco"), cin("gcin"), ci("gci"), cv("gcv"), xo("gxo"), xt("gxt"), xi("gxi"), xu("gxu"),
+      yn("gyn");
+  // The pixel tile (shifted inwards) fits the row.
+  a.out.split(v.c, co, cin, tc * vc, gpuTailFor(s.cin, tc * vc))
+      .split(cin, ci, cv, vc)
       .split(v.x, xo, xt, tx * ux)
       .split(xt, xi, xu, ux)
       .fuse(v.y, v.n, yn)
-      .reorder(xu, ci, xi, co, xo, yn)
+      .reorder(cv, xu, ci, xi, co, xo, yn)
       .unroll(xu)
       .gpu_blocks(co, xo, yn)
       .gpu_threads(ci, xi);
@@ -120,9 +125,14 @@ void scheduleConvDxGpu(ConvDxAlgo &a) {
     a.sumP.compute_at(a.out, ci);
     return;
   }
-  // The thread's ux accumulators in registers; each weight load feeds ux FMAs.
+  if (vc > 1) a.out.vectorize(cv);
+  // The thread's vc x ux accumulators in registers.
   a.sum.compute_at(a.out, ci).bound_extent(v.x, ux).unroll(v.x);
   a.sum.update().reorder(v.c, v.x, a.r.x, a.r.y, a.r.z, v.y, v.n).unroll(v.x);
+  if (vc > 1) {
+    a.sum.bound_extent(v.c, vc).vectorize(v.c);
+    a.sum.update().vectorize(v.c);
+  }
 }
 
 void scheduleConvDwGpu(ConvDwAlgo &a) {
@@ -133,23 +143,32 @@ void scheduleConvDwGpu(ConvDwAlgo &a) {
   Func part = a.out.update().rfactor(zo, u);  // (co, ci, kx, ky, u): sums over x, y, zi
   Func w = part.in();
   std::vector<Var> pa = w.args();
-  const int tc = channelThreads(s.cout, 32);
+  const int cv = s.cout % 4 == 0 ? 4 : 1;
+  const int tc = channelThreads(s.cout / cv, 32);
   const int cu = s.cin % 4 == 0 ? 4 : s.cin % 2 == 0 ? 2 : 1;
-  Var coo("gcoo"), coi("gcoi"), cio("gcio"), cii("gcii"), k("gk"), kc("gkc");
-  // A thread: one co, cu adjacent ci of one tap and one block of images;
-  // per pixel one dY load (coalesced over co) feeds cu FMAs.
+  Var coo("gcoo"), con("gcon"), coi("gcoi"), cov("gcov"), cio("gcio"), cii("gcii"), k("gk"),
+      kc("gkc");
+  // A thread: cv adjacent co x cu adjacent ci of one tap, one block of
+  // images; per pixel one cv-wide dY load (coalesced over the threads) and
+  // cu X loads feed cv * cu FMAs, accumulated in registers.
   w.compute_root()
-      .split(pa[0], coo, coi, tc, gpuTailFor(s.cout, tc))
+      .split(pa[0], coo, con, tc * cv, gpuTailFor(s.cout, tc * cv))
+      .split(con, coi, cov, cv)
       .split(pa[1], cio, cii, cu)
-      .reorder(cii, coi, coo, cio, pa[2], pa[3], pa[4])
+      .reorder(cov, cii, coi, coo, cio, pa[2], pa[3], pa[4])
       .unroll(cii)
       .fuse(pa[2], pa[3], k)
       .fuse(cio, k, kc)
       .gpu_blocks(coo, kc, pa[4])
       .gpu_threads(coi);
+  if (cv > 1) w.vectorize(cov);
   std::vector<Var> pv = part.args();
   part.compute_at(w, coi).unroll(pv[1]);
-  part.update().reorder(pv[1], a.r.x, a.r.y, zi).unroll(pv[1]);
+  part.update().reorder(pv[0], pv[1], a.r.x, a.r.y, zi).unroll(pv[1]);
+  if (cv > 1) {
+    part.bound_extent(pv[0], cv).vectorize(pv[0]);
+    part.update().vectorize(pv[0]);
+  }
   // The blocks of images summed: one thread per weight.
   std::vector<Var> oa = a.out.args();
   Var oco("goco"), oci("goci"), ok("gok"), okc("gokc");

@@ -310,7 +310,7 @@ TEST(GpuSchedules, HostLoopCheckSeesHostStages) {
 // The schedule keys (part of the kernel cache key) tell GPU from CPU kernels.
 TEST(GpuSchedules, KeysAreDistinctFromCpu) {
   nh::ConvSpec s = conv(16, 32, 3, 1, 1, 14, 14);
-  EXPECT_EQ(ns::defaultGpuConvSchedule(s).key().rfind("gpu-v1", 0), 0u);
+  EXPECT_EQ(ns::defaultGpuConvSchedule(s).key().rfind("gpu-v2", 0), 0u);
   EXPECT_EQ(ns::GpuSimpleSchedule{}.key().rfind("gpu-v1", 0), 0u);
 }
 
@@ -325,8 +325,9 @@ TEST(GpuSchedules, ConvTilesFitTheShape) {
     EXPECT_GE(g.threadsC, 1);
     EXPECT_LE(g.threadsC, 32);
     if (!nh::weightsZeroExtended(s)) {
-      EXPECT_EQ(s.cout % g.threadsC, 0);
+      EXPECT_EQ(s.cout % (g.threadsC * g.vecC), 0);
     }
+    EXPECT_TRUE(g.vecC == 1 || (g.vecC == 4 && s.cout % 4 == 0));
     EXPECT_LE(g.threadsX * g.unrollX, s.outW());
     EXPECT_LE(g.threadsC * g.threadsX, 256);
   }
