@@ -193,8 +193,8 @@ static void netc_halide_error(void *uc, const char *msg) {
 }
 
 /* NCHW -> NHWC (to_nhwc = 1) or NHWC -> NCHW, for N images of C x H x W. */
-static void netc_layout(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W,
-                        int to_nhwc) {
+static __attribute__((unused)) void netc_layout(const float *src, float *dst, int64_t N,
+                                                int64_t C, int64_t H, int64_t W, int to_nhwc) {
   int64_t n, c, y, x;
   for (n = 0; n < N; ++n)
     for (c = 0; c < C; ++c)

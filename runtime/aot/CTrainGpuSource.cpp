@@ -6,7 +6,8 @@
 // the momentum buffers; plus the labels. A step uploads the images and
 // labels, runs the kernels, downloads the loss (and logits when asked),
 // copies the BN running statistics and applies SGD with two more kernels
-// (NAME_copy, NAME_sgd: one launch per tensor). The host copy of the
+// (NAME_copy, NAME_sgd: one launch per tensor). The images go up as given
+// (NCHW) and a kernel (NAME_layout) writes the network's NHWC input. The host copy of the
 // parameters is refreshed only when PFX_param_data asks for one.
 #include "runtime/aot/CSource.h"
 
@@ -16,6 +17,7 @@ const char *trainGpuBodySource() {
   return R"C(
 extern int PFX_copy_argv(void **args);
 extern int PFX_sgd_argv(void **args);
+extern int PFX_layout_argv(void **args);
 
 struct PFX_model {
   halide_buffer_t buf[NUM_ARGS];
@@ -29,6 +31,8 @@ struct PFX_model {
   struct halide_dimension_t sgd_dim[NUM_PARAMS][3];
   halide_buffer_t copy[NUM_COPIES + 1][2]; /* BN statistics: workspace -> block views */
   struct halide_dimension_t copy_dim[NUM_COPIES + 1][2];
+  halide_buffer_t images, nchw, nhwc; /* the uploaded images; NAME_layout's views */
+  struct halide_dimension_t images_dim, nchw_dim[4], nhwc_dim[4];
 };
 
 size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
@@ -64,6 +68,9 @@ void PFX_free(PFX_model *m) {
     for (j = 0; j < 3; ++j) netc_release(&m->sgd[i][j]);
   for (i = 0; i < NUM_COPIES; ++i)
     for (j = 0; j < 2; ++j) netc_release(&m->copy[i][j]);
+  netc_release(&m->nchw);
+  netc_release(&m->nhwc);
+  if (m->images.device) halide_device_free(0, &m->images);
   if (m->arena.device) halide_device_free(0, &m->arena);
   if (m->params.device) halide_device_free(0, &m->params);
   if (m->velocity.device) halide_device_free(0, &m->velocity);
@@ -99,6 +106,28 @@ static int netc_flat_view_any(const halide_buffer_t *whole, halide_buffer_t *b,
   return 0;
 }
 
+/* A dense 4-D float view of `whole` at `off`: extents e[0..3], innermost first. */
+static int netc_dense_view(const halide_buffer_t *whole, halide_buffer_t *b,
+                           struct halide_dimension_t *d, int64_t off, int e0, int e1, int e2,
+                           int e3) {
+  int e[4], k;
+  int32_t stride = 1;
+  e[0] = e0, e[1] = e1, e[2] = e2, e[3] = e3;
+  b->type.code = 2;
+  b->type.bits = 32;
+  b->type.lanes = 1;
+  b->dimensions = 4;
+  b->dim = d;
+  for (k = 0; k < 4; ++k) {
+    d[k].min = 0;
+    d[k].extent = e[k];
+    d[k].stride = stride;
+    d[k].flags = 0;
+    stride *= e[k];
+  }
+  return netc_device_view(whole, b, off);
+}
+
 static int netc_gpu_train_init(PFX_model *m) {
   const struct halide_device_interface_t *dev = netc_device();
   float *zeros;
@@ -106,7 +135,12 @@ static int netc_gpu_train_init(PFX_model *m) {
   if (netc_device_alloc(&m->arena, &m->arena_dim, (int64_t)(WORKSPACE_BYTES / 4), dev) ||
       netc_device_alloc(&m->params, &m->params_dim, WEIGHT_FLOATS, dev) ||
       netc_device_alloc(&m->velocity, &m->velocity_dim, WEIGHT_FLOATS, dev) ||
-      netc_device_alloc(&m->labels, &m->labels_dim, BATCH, dev))
+      netc_device_alloc(&m->labels, &m->labels_dim, BATCH, dev) ||
+      netc_device_alloc(&m->images, &m->images_dim,
+                        (int64_t)BATCH * INPUT_C * INPUT_H * INPUT_W, dev) ||
+      netc_dense_view(&m->images, &m->nchw, m->nchw_dim, 0, INPUT_W, INPUT_H, INPUT_C, BATCH) ||
+      netc_dense_view(&m->arena, &m->nhwc, m->nhwc_dim, INPUT_OFFSET, INPUT_C, INPUT_W, INPUT_H,
+                      BATCH))
     return 6;
   m->labels.type.code = 0; /* int32 */
   if (netc_device_write(&m->params, 0, WEIGHT_FLOATS, m->block) != 0) return 6;
@@ -199,12 +233,15 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
   if (!m || !images || !labels || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   for (i = 0; i < BATCH; ++i)
     if (labels[i] < 0 || labels[i] >= CLASSES) return 1;
-  /* NCHW -> NHWC on the host (in the caller's workspace), then up. */
-  netc_layout(images, ws + INPUT_OFFSET, BATCH, INPUT_C, INPUT_H, INPUT_W, 1);
-  if (netc_device_write(&m->arena, INPUT_OFFSET, (int64_t)BATCH * INPUT_C * INPUT_H * INPUT_W,
-                        ws + INPUT_OFFSET) != 0 ||
+  /* The images up as they are (NCHW), then NHWC on the device. The host
+   * workspace is not used (it is part of the API all targets share). */
+  (void)ws;
+  if (netc_device_write(&m->images, 0, (int64_t)BATCH * INPUT_C * INPUT_H * INPUT_W, images) != 0 ||
       netc_device_write(&m->labels, 0, BATCH, (const float *)(const void *)labels) != 0)
     return 4;
+  args[0] = &m->nchw;
+  args[1] = &m->nhwc;
+  if (PFX_layout_argv(args) != 0) return 4;
   for (k = 0; k < NUM_CALLS; ++k)
     if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
   if (netc_device_read(&m->arena, LOSS_OFFSET, 1, &l) != 0) return 4;

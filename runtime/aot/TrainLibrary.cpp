@@ -102,7 +102,7 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
 
   auto deferred = hl::KernelCache::deferred();
   runtime::TrainPlan plan;
-  sb::TrainKernelPtr sgd, copy;  // a GPU library's update step (CTrainGpuSource.cpp)
+  sb::TrainKernelPtr sgd, copy, toNhwc;  // a GPU library's plumbing (CTrainGpuSource.cpp)
   {
     hl::KernelCache::Scope scope(*deferred);
     sb::DeferTrainKernels deferTrain;
@@ -114,6 +114,9 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
     if (lo.target.has_gpu_feature()) {
       sgd = sb::sgdKernel(lo.target);
       copy = sb::flatCopyKernel(lo.target);
+      const auto &in = plan.inputShape;  // C, H, W
+      toNhwc = sb::nchwToNhwcKernel(
+          {static_cast<int>(in[0]), static_cast<int>(in[2]), static_cast<int>(in[1])}, lo.target);
     }
   }
   if (plan.dropout)
@@ -123,7 +126,8 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
   TrainLayout layout = trainLayoutOf(plan, o, pl);
   std::vector<std::string> names = layout.kernels;
   if (layout.gpu)
-    for (const auto &[k, name] : {std::pair{sgd, "_sgd"}, std::pair{copy, "_copy"}}) {
+    for (const auto &[k, name] :
+         {std::pair{sgd, "_sgd"}, std::pair{copy, "_copy"}, std::pair{toNhwc, "_layout"}}) {
       const nb::TrainAlgo &a = k->algo();
       pl.pipelines.emplace_back(a.outs);
       std::vector<Halide::Argument> args(a.inputs.begin(), a.inputs.end());

@@ -8,17 +8,6 @@ using Halide::ImageParam;
 using Halide::Param;
 using Halide::Var;
 
-namespace {
-
-ImageParam flatInput(const char *name, bool anyMin) {
-  if (!anyMin) return flatParam(name);
-  ImageParam p(Halide::Float(32), 1, name);
-  p.dim(0).set_stride(1);
-  return p;
-}
-
-}  // namespace
-
 TrainAlgo buildSgd(bool gradAnyMin) {
   TrainAlgo a;
   ImageParam p = flatParam("sgd_p"), grad = flatInput("sgd_grad", gradAnyMin);
@@ -38,16 +27,5 @@ TrainAlgo buildSgd(bool gradAnyMin) {
   return a;
 }
 
-TrainAlgo buildFlatCopy(bool inAnyMin) {
-  TrainAlgo a;
-  ImageParam in = flatInput("copy_in", inAnyMin);
-  a.inputs = {in};
-  Var i("i");
-  Func out("copy_out");
-  out(i) = in(i);
-  out.output_buffer().dim(0).set_min(0).set_stride(1);
-  a.outs = {out};
-  return a;
-}
 
 }  // namespace netc::halide::backward

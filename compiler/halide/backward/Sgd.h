@@ -22,8 +22,4 @@ enum SgdScalar { kSgdLr = 0, kSgdMomentum = 1, kSgdWeightDecay = 2, kSgdFirstSte
 // that starts inside an aligned block through a buffer whose min is < 0).
 TrainAlgo buildSgd(bool gradAnyMin = false);
 
-// A flat copy, in -> out: on a GPU the training library copies the BN
-// running statistics from the workspace into the parameters with it.
-TrainAlgo buildFlatCopy(bool inAnyMin = false);
-
 }  // namespace netc::halide::backward

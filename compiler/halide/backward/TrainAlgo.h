@@ -29,6 +29,16 @@ inline Halide::ImageParam flatParam(const char *name, Halide::Type t = Halide::F
   return p;
 }
 
+// The same, or (anyMin) one that may start at any index: a GPU library
+// views an array that starts inside an aligned block through a buffer
+// whose min is negative (runtime/aot/CTrainGpuSource.cpp).
+inline Halide::ImageParam flatInput(const char *name, bool anyMin) {
+  if (!anyMin) return flatParam(name);
+  Halide::ImageParam p(Halide::Float(32), 1, name);
+  p.dim(0).set_stride(1);
+  return p;
+}
+
 inline Halide::ImageParam nhwcParam(const char *name, const Shape3 &s) {
   Halide::ImageParam p(Halide::Float(32), 4, name);
   constrainNhwc(p, s);

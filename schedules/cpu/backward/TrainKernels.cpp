@@ -67,7 +67,7 @@ nb::TrainAlgo singleOutput(Halide::Func out, std::vector<Halide::ImageParam> inp
 TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
                             std::optional<ConvDxSchedule> sched) {
   if (gpu(t))
-    return cachedTrainKernel(cacheKey("convdx", spec.key(), t, "gpu-v1"), t, [&] {
+    return cachedTrainKernel(cacheKey("convdx", spec.key(), t, "gpu-v2"), t, [&] {
       nb::ConvDxAlgo a = nb::buildConvDx(spec);
       scheduleConvDxGpu(a);
       return singleOutput(a.out, a.inputs);
@@ -193,6 +193,13 @@ TrainKernelPtr sgdKernel(const Target &t) {
 
 TrainKernelPtr flatCopyKernel(const Target &t) {
   return flatKernel("copy", "flat", t, [&] { return nb::buildFlatCopy(gpu(t)); });
+}
+
+TrainKernelPtr nchwToNhwcKernel(const nh::Shape3 &shape, const Target &t) {
+  std::ostringstream k;
+  k << shape.c << "x" << shape.h << "x" << shape.w;
+  return nhwcKernel("nchw_to_nhwc", k.str(), shape.c, shape.w, t,
+                    [&] { return nb::buildNchwToNhwc(shape); });
 }
 
 }  // namespace netc::schedules::backward

@@ -13,6 +13,7 @@
 #include "compiler/halide/backward/PoolBackward.h"
 #include "compiler/halide/backward/Sgd.h"
 #include "compiler/halide/backward/SoftmaxCrossEntropy.h"
+#include "compiler/halide/backward/StepIo.h"
 #include "schedules/cpu/backward/ConvBwdSchedule.h"
 #include "schedules/cpu/backward/TrainOpSchedules.h"
 
@@ -60,5 +61,7 @@ TrainKernelPtr dropoutKernel(float p, const Halide::Target &t);
 TrainKernelPtr sgdKernel(const Halide::Target &t);
 // in -> out, flat
 TrainKernelPtr flatCopyKernel(const Halide::Target &t);
+// NCHW images -> NHWC
+TrainKernelPtr nchwToNhwcKernel(const nh::Shape3 &shape, const Halide::Target &t);
 
 }  // namespace netc::schedules::backward
