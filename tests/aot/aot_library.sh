@@ -107,6 +107,10 @@ build_classify lib-svggocl svggocl
 lib-svggocl/classify --weights lib-svggocl/svggocl.weights --input svgg.x.f32 --batch 5 \
   --output svggocl.f32 >/dev/null
 max_rel svggocl.f32 svgg.run.npy 1e-5 "small-vgg OpenCL library (chunks 2+2+1) vs netc run"
+# netc run --target: the same through a library in a child process.
+"$NETC" run "$SRC/tests/e2e/nets/small_vgg.net" --weights svgg.nw --input svgg.x.npy \
+  --output svgg.target.npy --target "$OCL" >/dev/null
+max_rel svgg.target.npy svgg.run.npy 1e-5 "small-vgg: netc run --target OpenCL vs netc run"
 
 # Bad weights: flipped data byte, another library's file, a missing file.
 cp lib-svgg/svgg.weights bad.weights
@@ -131,6 +135,11 @@ expect_error "name the library's target with --target" compile "$SRC/examples/ci
 expect_error "is not a C identifier" compile "$SRC/examples/cifar/resnet.net" --target host -o e3 --name 9x
 expect_error "cannot create the output directory '/proc/netc-nope'" compile "$SRC/examples/cifar/resnet.net" --target host -o /proc/netc-nope
 [ ! -e e1 ] && [ ! -e e3 ] || fail "a failed compile left files"
+if ! nvidia-smi >/dev/null 2>&1; then
+  expect_error "no usable GPU here" run "$SRC/examples/cifar/resnet.net" --target cuda
+fi
+expect_error "without it netc run uses this machine's CPU" run "$SRC/examples/cifar/resnet.net" \
+  --target x86-64-avx2
 echo "CLI errors: clear messages"
 
 # Cross and GPU libraries: built here, run elsewhere.

@@ -13,6 +13,7 @@
 #include "runtime/Npy.h"
 #include "runtime/OnnxImport.h"
 #include "runtime/WeightsFile.h"
+#include "runtime/aot/AotTarget.h"
 
 #include "mlir/IR/MLIRContext.h"
 
@@ -163,11 +164,39 @@ int compile(const CompileArgs &a) {
   return 0;
 }
 
+// run --target: a GPU target only (this CPU is what run uses without one).
+int runOnTarget(const RunArgs &a, const dsl::LoadedNetwork &n, const runtime::NamedTensor &input,
+                const std::vector<runtime::NamedTensor> &params) {
+  if (!aot::parseTarget(a.target).has_gpu_feature())
+    throw std::runtime_error("--target picks a GPU (cuda, cuda-80, ... or an OpenCL target); "
+                             "without it netc run uses this machine's CPU");
+  if (a.bench)
+    throw std::runtime_error("--bench times the CPU; time a GPU with make gpu-check (docs/gpu.md)");
+  std::vector<int64_t> shape;
+  std::vector<float> out = runOnDevice(a, n, input, params, shape);
+  if (!a.output.empty())
+    runtime::writeNpy(a.output, shape, out.data());
+  if (a.json) {
+    nlohmann::ordered_json j;
+    j["network"] = n.network.name;
+    j["batch"] = shape[0];
+    j["target"] = a.target;
+    if (shape.size() == 2)
+      j["outputs"] = out;
+    std::cout << j.dump(2) << '\n';
+  } else if (shape.size() == 2) {
+    printTop5(out, shape[0], shape[1]);
+  }
+  return 0;
+}
+
 int run(const RunArgs &a) {
   setThreads(a.threads);
   dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   runtime::NamedTensor input = inputFor(a, n.network);
   auto params = weightsFor(n, a.weights, a.init, a.seed);
+  if (!a.target.empty())
+    return runOnTarget(a, n, input, params);
   mlir::MLIRContext ctx;
   auto m = compiler::compileNetwork(ctx, n.network, "fused");
   runtime::ExecOptions opts;

@@ -29,6 +29,7 @@ struct CompileArgs {
 struct RunArgs {
   NetArgs net;
   std::string weights, input, output, init = "he";
+  std::string target;  // a GPU target: run through a library (DeviceRun.cpp)
   int batch = 1, threads = 0, iterations = 20;
   unsigned long long seed = 1;
   bool bench = false, json = false;
@@ -88,6 +89,12 @@ int targets();
 /// `netc tune` (TuneCommand.cpp): conv schedules measured into the tuning database.
 int tune(const TuneArgs &a);
 int run(const RunArgs &a);
+/// `netc run --target T` for a GPU target (DeviceRun.cpp): the outputs of
+/// one forward of `input` by a library built for T, run in a child process.
+std::vector<float> runOnDevice(const RunArgs &a, const dsl::LoadedNetwork &n,
+                               const runtime::NamedTensor &input,
+                               const std::vector<runtime::NamedTensor> &params,
+                               std::vector<int64_t> &outShape);
 int weightsImport(const ImportArgs &a);
 int weightsInit(const InitArgs &a);
 /// `netc eval` (EvalCommand.cpp): top-1/top-5 error on a test split.

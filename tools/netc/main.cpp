@@ -73,6 +73,9 @@ int main(int argc, char **argv) {
   runCmd->add_option("--iterations", runArgs.iterations, "timed passes for --bench")
       ->check(CLI::Range(1, 100000));
   runCmd->add_flag("--json", runArgs.json, "machine-readable output");
+  runCmd->add_option("--target", runArgs.target,
+                     "run on a GPU: build a library for this GPU target (cuda, cuda-80, an "
+                     "OpenCL target) and run it in a child process");
 
   EvalArgs evalArgs;
   auto *evalCmd = app.add_subcommand("eval", "top-1 and top-5 error of weights on a test split");
