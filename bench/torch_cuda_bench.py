@@ -4,7 +4,7 @@
 Times, on the first CUDA device, the models gpu_check runs:
   r20  CIFAR ResNet-20 (option A), 3x32x32, forward at batch 1 and 64
   r50  ResNet-50 (stride in the 3x3 convs, as torchvision), 3x224x224,
-       forward at batch 1 and 16, and a training step at batch 64
+       forward at batch 1 and 16; both: a training step at batch 64
        (forward, cross-entropy, backward, SGD lr 0.1 momentum 0.9 weight
        decay 1e-4)
 each in fp32 with TF32 off and with TF32 on (matmul and cuDNN), eager mode,
@@ -185,21 +185,23 @@ def main():
                     ms = median_ms(lambda: m(x_host.to(dev)).cpu(), events=False)
                     row(name, "fwd e2e", prec, b, ms, 2 * MACS[name])
             del m
-        if not a.skip_train:
-            cls, chw = defs["r50"]
+        for name, classes in (("r20", 10), ("r50", 1000)):
+            if a.skip_train:
+                break
+            cls, chw = defs[name]
             torch.manual_seed(0)
             m = cls().to(dev).train()
             opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
             b = 64
             x = torch.randn((b,) + chw, device=dev)
-            y = torch.randint(0, 1000, (b,), device=dev)
+            y = torch.randint(0, classes, (b,), device=dev)
 
             def step():
                 opt.zero_grad(set_to_none=True)
                 F.cross_entropy(m(x), y).backward()
                 opt.step()
 
-            row("r50", "train step", prec, b, median_ms(step), 6 * MACS["r50"])
+            row(name, "train step", prec, b, median_ms(step), 6 * MACS[name])
             del m, opt
         torch.cuda.empty_cache()
     if a.json:

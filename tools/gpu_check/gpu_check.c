@@ -1,5 +1,6 @@
 /* gpu_check: runs the CUDA libraries of `make gpu-check` on a GPU, checks
- * them against outputs computed on the CPU, and times them.
+ * them against outputs computed on the CPU, and times them: the forward of
+ * three networks, and one training step of two.
  *
  *   gpu_check [--dir BUNDLE] [--iterations N] [--warmup N]
  *
@@ -25,6 +26,21 @@
  *          images/s and TFLOP/s (2 * MACs per image, MACs from
  *          `netc summary --json`) follow from it.
  *
+ * Training libraries (netc compile --train, batch 64): r20t and r50t, the
+ * same two ResNets with the same weights (BUNDLE/NAME/NAME.weights[.xz]).
+ * Images and labels come from a seed (train_inputs.h), as they did for the
+ * reference: one step of a CPU training library with direct convs
+ * (train_reference.c), kept as loss.npy, logits.npy and before.npy /
+ * after.npy, a sample of every parameter. Per network:
+ *   check  the initial parameters equal the reference's; after one step with
+ *          the recipe's lr, momentum and weight decay: the loss (relative),
+ *          the logits (as above) and every parameter tensor (max|a-b| /
+ *          max|b| over its sample) within 1e-3, and each tensor's change in
+ *          the step within 5e-2 of the CPU's (a wrong gradient shows there)
+ *   time   median of --iterations steps after --warmup steps (the loss is
+ *          downloaded each step); images/s, and TFLOP/s counting a step as
+ *          3x the forward's 2 * MACs per image
+ *
  * Exit status: 0 all checks passed, 1 no usable GPU or any failure.
  * Nothing of LLVM, Halide's compiler, MLIR or netc is linked in; the CUDA
  * driver (libcuda.so.1) is opened at run time with dlopen. */
@@ -40,8 +56,11 @@
 #include <unistd.h>
 
 #include "r20.h"
+#include "r20t.h"
 #include "r50.h"
+#include "r50t.h"
 #include "svgg.h"
+#include "train_inputs.h"
 
 #ifndef R20_MACS
 #error "build with -DR20_MACS=... (netc summary --json)"
@@ -54,6 +73,8 @@
 #endif
 
 #define TOLERANCE 1e-4
+#define TRAIN_TOLERANCE 1e-3  /* loss, logits, parameters after the step */
+#define UPDATE_TOLERANCE 5e-2 /* the step's change of each tensor: catches a wrong gradient */
 
 /* ---- the CUDA driver, for the device check and its description ---- */
 typedef int (*cu_init_t)(unsigned);
@@ -339,6 +360,180 @@ static int run_net(const net_t *n, const char *dir, int iters, int warmup) {
   return 0;
 }
 
+/* ---- one training library ---- */
+typedef struct {
+  const char *name, *what;
+  int (*init)(void **, const char *);
+  int (*step)(void *, const float *, const int32_t *, void *, float *, float *);
+  void (*release)(void *);
+  const char *(*status)(int);
+  int (*param_count)(void);
+  int64_t (*param_size)(int);
+  const char *(*param_name)(int);
+  float *(*param_data)(void *, int);
+  size_t workspace;
+  int batch, classes;
+  size_t in_per_image;
+  double macs;
+  uint64_t seed; /* of train_inputs.h; make_bundle.sh passes the same one */
+} train_t;
+
+#define TRAIN_WRAP(P, U)                                                                         \
+  static int P##_init_(void **m, const char *w) { return P##_init((P##_model **)m, w); }          \
+  static int P##_step_(void *m, const float *x, const int32_t *l, void *ws, float *loss,         \
+                       float *logits) {                                                          \
+    return P##_train_step((P##_model *)m, x, l, U##_RECIPE_LR, U##_RECIPE_MOMENTUM,              \
+                          U##_RECIPE_WEIGHT_DECAY, ws, loss, logits);                            \
+  }                                                                                              \
+  static void P##_free_(void *m) { P##_free((P##_model *)m); }                                   \
+  static float *P##_data_(void *m, int i) { return P##_param_data((P##_model *)m, i); }
+#define TRAIN_ENTRY(P, U, MACS, SEED, WHAT)                                                      \
+  {#P, WHAT, P##_init_, P##_step_, P##_free_, P##_status_string, P##_param_count,                \
+   P##_param_size, P##_param_name, P##_data_, U##_WORKSPACE_BYTES, U##_BATCH, U##_CLASSES,       \
+   (size_t)U##_INPUT_C * U##_INPUT_H * U##_INPUT_W, (double)MACS, SEED}
+
+TRAIN_WRAP(r20t, R20T)
+TRAIN_WRAP(r50t, R50T)
+
+static const train_t TRAINS[] = {
+    TRAIN_ENTRY(r20t, R20T, R20_MACS, 20, "CIFAR ResNet-20 training step"),
+    TRAIN_ENTRY(r50t, R50T, R50_MACS, 50, "ResNet-50 training step (stride in the 3x3 convs)"),
+};
+
+/* The train_inputs.h sample of every parameter, concatenated; 0 if a
+ * download failed. */
+static int64_t sample_params(const train_t *n, void *m, float *out) {
+  int64_t k, c, total = 0;
+  int i;
+  for (i = 0; i < n->param_count(); ++i) {
+    const float *p = n->param_data(m, i);
+    c = n->param_size(i);
+    if (!p) return 0;
+    for (k = 0; k < gc_sample_count(c); ++k) out[total++] = p[gc_sample_index(c, k)];
+  }
+  return total;
+}
+
+/* Per tensor, over its sample: the parameters after the step, max|a-b| /
+ * max|b|, and the step's change, max|(a-a0) - (b-b0)| / max|b-b0|; the worst
+ * tensor of each goes to *param and *update (their index to *pi, *ui). */
+static void compare_params(const train_t *n, const float *a0, const float *a, const float *b0,
+                           const float *b, double *param, int *pi, double *update, int *ui) {
+  int64_t k, at = 0;
+  int i;
+  *param = *update = 0;
+  *pi = *ui = 0;
+  for (i = 0; i < n->param_count(); ++i) {
+    int64_t c = gc_sample_count(n->param_size(i));
+    double d = 0, m = 1e-30, du = 0, mu = 0, e;
+    for (k = at; k < at + c; ++k) {
+      if (!isfinite(a[k])) d = 1e30;
+      d = fmax(d, fabs((double)a[k] - b[k]));
+      m = fmax(m, fabs((double)b[k]));
+      du = fmax(du, fabs(((double)a[k] - a0[k]) - ((double)b[k] - b0[k])));
+      mu = fmax(mu, fabs((double)b[k] - b0[k]));
+    }
+    at += c;
+    if ((e = d / m) > *param) *param = e, *pi = i;
+    if (mu > 0 && (e = du / mu) > *update) *update = e, *ui = i;
+  }
+}
+
+static int run_train(const train_t *n, const char *dir, int iters, int warmup) {
+  char path[2048], wpath[2048];
+  size_t nl = 0, nlg = 0, nb = 0, na = 0;
+  float *x, *loss_ref, *logits_ref, *before_ref, *after_ref, *logits, *before, *after, loss = 0;
+  int32_t *labels;
+  double *t, perr, uerr, lerr, gerr, med;
+  void *model = NULL, *ws = NULL;
+  int s, i, pi, ui, ok;
+  const int64_t values = (int64_t)n->in_per_image * n->batch;
+  printf("\n%s: %s, batch %d, %.3f GMACs per image forward\n", n->name, n->what, n->batch,
+         n->macs / 1e9);
+  snprintf(wpath, sizeof wpath, "%s/%s/%s.weights", dir, n->name, n->name);
+  if (ensure_weights(wpath)) return 1;
+#define REF(var, file, count)                                      \
+  snprintf(path, sizeof path, "%s/%s/" file, dir, n->name);        \
+  var = load_npy(path, &count);                                    \
+  if (!var) return 1;
+  REF(loss_ref, "loss.npy", nl)
+  REF(logits_ref, "logits.npy", nlg)
+  REF(before_ref, "before.npy", nb)
+  REF(after_ref, "after.npy", na)
+#undef REF
+  x = (float *)malloc((size_t)values * sizeof *x);
+  labels = (int32_t *)malloc((size_t)n->batch * sizeof *labels);
+  logits = (float *)malloc(nlg * sizeof *logits);
+  before = (float *)malloc(nb * sizeof *before);
+  after = (float *)malloc(nb * sizeof *after);
+  t = (double *)malloc((size_t)iters * sizeof *t);
+  if (!x || !labels || !logits || !before || !after || !t || nl != 1 ||
+      nlg != (size_t)n->batch * n->classes || na != nb ||
+      posix_memalign(&ws, 64, n->workspace + 64) != 0) {
+    fprintf(stderr, "gpu_check: %s: out of memory, or references of the wrong size\n", n->name);
+    return 1;
+  }
+  gc_train_inputs(n->seed, values, n->batch, n->classes, x, labels);
+  s = n->init(&model, wpath);
+  if (s == NETC_ERR_DEVICE) {
+    fprintf(stderr, "gpu_check: no usable GPU: %s_init: %s\n", n->name, n->status(s));
+    exit(1);
+  }
+  if (s != 0) {
+    fprintf(stderr, "gpu_check: %s_init: %s\n", n->name, n->status(s));
+    return 1;
+  }
+  if ((size_t)sample_params(n, model, before) != nb || memcmp(before, before_ref, nb * 4) != 0) {
+    fprintf(stderr, "gpu_check: %s: the initial parameters differ from the reference's\n", n->name);
+    return 1;
+  }
+  s = n->step(model, x, labels, ws, &loss, logits);
+  if (s != 0 || (size_t)sample_params(n, model, after) != nb) {
+    fprintf(stderr, "gpu_check: %s_train_step: %s\n", n->name, n->status(s));
+    ++failures;
+    n->release(model);
+    return 0;
+  }
+  lerr = fabs((double)loss - loss_ref[0]) / fmax(fabs((double)loss_ref[0]), 1e-30);
+  gerr = rel_error(logits, logits_ref, nlg);
+  compare_params(n, before, after, before_ref, after_ref, &perr, &pi, &uerr, &ui);
+  ok = lerr <= TRAIN_TOLERANCE && gerr >= 0 && gerr <= TRAIN_TOLERANCE &&
+       perr <= TRAIN_TOLERANCE && uerr <= UPDATE_TOLERANCE;
+  if (!ok) ++failures;
+  printf("  check, one step vs the CPU: %s\n", ok ? "ok" : "FAIL");
+  printf("    loss %.6f vs %.6f: %.2e (limit %g); logits %.2e (limit %g)\n", loss, loss_ref[0], lerr,
+         TRAIN_TOLERANCE, gerr, TRAIN_TOLERANCE);
+  printf("    parameters after the step, worst tensor %s: %.2e (limit %g)\n", n->param_name(pi),
+         perr, TRAIN_TOLERANCE);
+  printf("    the step's change, worst tensor %s: %.2e (limit %g)\n", n->param_name(ui), uerr,
+         UPDATE_TOLERANCE);
+  /* Timed steps keep training (the loss is downloaded each step, the logits
+   * not); a non-finite loss still ran every kernel. */
+  for (i = 0; i < warmup; ++i) n->step(model, x, labels, ws, &loss, NULL);
+  for (i = 0; i < iters; ++i) {
+    double t0 = now();
+    s = n->step(model, x, labels, ws, &loss, NULL);
+    t[i] = now() - t0;
+    if (s != 0 && s != NETC_ERR_NONFINITE) {
+      fprintf(stderr, "gpu_check: %s_train_step, timed: %s\n", n->name, n->status(s));
+      ++failures;
+      break;
+    }
+  }
+  if (i == iters) {
+    qsort(t, (size_t)iters, sizeof *t, cmp_double);
+    med = t[iters / 2];
+    printf("  time: median %.3f ms per step, %.1f images/s, %.3f TFLOP/s (3x forward)\n",
+           med * 1e3, n->batch / med, 6.0 * n->macs * n->batch / med / 1e12);
+  }
+  fflush(stdout);
+  n->release(model);
+  free(ws);
+  free(x), free(labels), free(logits), free(before), free(after), free(t);
+  free(loss_ref), free(logits_ref), free(before_ref), free(after_ref);
+  return 0;
+}
+
 /* The directory holding this executable: the bundle, by default. */
 static void exe_dir(char *buf, size_t size) {
   ssize_t len = readlink("/proc/self/exe", buf, size - 1);
@@ -384,6 +579,10 @@ int main(int argc, char **argv) {
          dir, iters, warmup);
   for (i = 0; i < (int)(sizeof NETS / sizeof NETS[0]); ++i)
     if (run_net(&NETS[i], dir, iters, warmup) != 0) ++failures;
-  printf("\ngpu_check: %s\n", failures ? "FAIL" : "PASS (all outputs within 1e-4 of the CPU's)");
+  for (i = 0; i < (int)(sizeof TRAINS / sizeof TRAINS[0]); ++i)
+    if (run_train(&TRAINS[i], dir, iters, warmup) != 0) ++failures;
+  printf("\ngpu_check: %s\n", failures ? "FAIL"
+                                         : "PASS (forward within 1e-4 of the CPU's, training "
+                                           "steps within 1e-3)");
   return failures ? 1 : 0;
 }

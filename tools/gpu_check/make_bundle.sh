@@ -92,7 +92,52 @@ for spec in "${NETS[@]}"; do
   fi
 done
 
-cp "$HERE/gpu_check.c" "$OUT/src/"
+# Training libraries: one step of the same networks at batch 64, same
+# weights. No inputs are carried: gpu_check and train_reference.c draw them
+# from the seed (train_inputs.h; gpu_check.c uses the same seeds). The
+# reference is the step of a CPU training library with direct convs (the
+# GPU has no Winograd), as loss, logits and a sample of every parameter.
+# tname|forward name (its weights)|network file|defines|seed
+TRAIN_NETS=("r20t|r20|examples/cifar/resnet.net||20"
+            "r50t|r50|examples/resnet/resnet50.net|-D stride_in=3x3|50")
+TRAIN_BATCH=64
+for spec in "${TRAIN_NETS[@]}"; do
+  IFS='|' read -r name fwd net defs seed <<<"$spec"
+  w=()
+  [ "$QUICK" = --quick ] || w=(--weights "$W/$fwd.nw")
+  echo "compiling $name (training step of $net${defs:+ $defs}) for $TARGET, batch $TRAIN_BATCH"
+  # shellcheck disable=SC2086
+  "$NETC" compile "$SRC/$net" $defs --train --target "$TARGET" -o "$W/lib-$name" --name "$name" \
+    --batch "$TRAIN_BATCH" "${w[@]}" >/dev/null
+  n=$(grep -a -c '\.target sm_' "$W/lib-$name/$name.a" || true)
+  [ "$n" -ge 40 ] || fail "$name.a: PTX found in $n kernels"
+  echo "  $name.a: $(du -k "$W/lib-$name/$name.a" | cut -f1) KiB, PTX in $n kernels"
+  cp "$W/lib-$name/$name.a" "$W/lib-$name/$name.h" "$OUT/src/"
+  LIBS+=("$name.a")
+  CPU_DEFS+=("-I$W/cpu-lib-$name" "$W/cpu-lib-$name/$name.a")
+  [ "$QUICK" != --quick ] || continue
+  mkdir -p "$OUT/$name"
+  echo "  reference: one step of a CPU training library (direct convs), seed $seed"
+  # shellcheck disable=SC2086
+  NETC_WINOGRAD=0 "$NETC" compile "$SRC/$net" $defs --train --target x86-64-avx2 \
+    -o "$W/cpu-lib-$name" --name "$name" --batch "$TRAIN_BATCH" "${w[@]}" >/dev/null
+  "${CC:-gcc}" -std=c99 -O2 -Wall -Wextra -Werror -DNETC_NET="$name" -DNETC_NET_UPPER="${name^^}" \
+    -I"$HERE" -I"$W/cpu-lib-$name" "$HERE/train_reference.c" "$W/cpu-lib-$name/$name.a" \
+    -lpthread -ldl -lm -o "$W/train-ref-$name"
+  "$W/train-ref-$name" "$W/cpu-lib-$name/$name.weights" "$seed" "$OUT/$name" | sed 's/^/    /'
+  if [ "$SELFTEST" = 1 ]; then
+    mkdir -p "$W/cpu/$name"
+    ln -s "$W/cpu-lib-$name/$name.weights" "$OUT/$name"/*.npy "$W/cpu/$name/"
+  fi
+  if [ "$(stat -c %s "$W/lib-$name/$name.weights")" -gt $((8 * 1024 * 1024)) ]; then
+    echo "  compressing $name.weights ($(( $(stat -c %s "$W/lib-$name/$name.weights") >> 20 )) MiB)"
+    xz -T2 -6 -c "$W/lib-$name/$name.weights" > "$OUT/$name/$name.weights.xz"
+  else
+    cp "$W/lib-$name/$name.weights" "$OUT/$name/"
+  fi
+done
+
+cp "$HERE/gpu_check.c" "$HERE/train_inputs.h" "$HERE/train_reference.c" "$OUT/src/"
 cat > "$OUT/src/relink.sh" <<EOF
 #!/bin/sh
 # Relinks ../gpu_check from these files with this machine's C compiler
@@ -113,7 +158,7 @@ echo "gpu_check: $(du -k "$OUT/gpu_check" | cut -f1) KiB; dynamic: $(ldd "$OUT/g
 # networks and weights must pass on the bundle's inputs and references here:
 # it checks the checker, the .npy files and the references, not the GPU.
 if [ "$SELFTEST" = 1 ]; then
-  "$CC" -std=c99 -O2 -Wall -Wextra -Werror -DGPU_CHECK_ON_CPU "${DEFS[@]}" "$HERE/gpu_check.c" \
+  "$CC" -std=c99 -O2 -Wall -Wextra -Werror -DGPU_CHECK_ON_CPU "${DEFS[@]}" -I"$HERE" "$HERE/gpu_check.c" \
     "${CPU_DEFS[@]}" -lpthread -ldl -lm -o "$W/cpu/gpu_check_cpu"
   echo "self-test on the CPU (x86-64-avx2 libraries, same weights; 1 timed pass):"
   "$W/cpu/gpu_check_cpu" --iterations 1 --warmup 0 | sed 's/^/  | /'
