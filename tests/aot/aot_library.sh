@@ -140,6 +140,8 @@ if ! nvidia-smi >/dev/null 2>&1; then
 fi
 expect_error "without it netc run uses this machine's CPU" run "$SRC/examples/cifar/resnet.net" \
   --target x86-64-avx2
+expect_error "netc train runs on this machine's CPU" train "$SRC/examples/cifar/resnet.net" \
+  --target cuda
 echo "CLI errors: clear messages"
 
 # Cross and GPU libraries: built here, run elsewhere.

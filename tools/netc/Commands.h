@@ -63,6 +63,7 @@ struct TrainArgs {
   int threads = 0;
   bool resume = false, bench = false, json = false;
   int benchSteps = 10;
+  std::string target;  // refused with a pointer to --train libraries (CPU only here)
 };
 
 struct TuneArgs {

@@ -15,12 +15,14 @@
 #include "mlir/IR/MLIRContext.h"
 
 #include <nlohmann/json.hpp>
+
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 namespace netc::cli {
 
@@ -98,6 +100,11 @@ int bench(const TrainArgs &a, const dsl::LoadedNetwork &n, const dsl::TrainRecip
 } // namespace
 
 int train(const TrainArgs &a) {
+  if (!a.target.empty())
+    throw std::runtime_error(
+        "--target " + a.target + ": netc train runs on this machine's CPU; to train on a GPU, "
+        "build the step as a library (netc compile NET --train --target cuda -o DIR) and drive "
+        "NAME_train_step from your loop (docs/aot.md)");
   setThreads(a.threads);
   dsl::LoadedNetwork n = loadNetworkArgs(a.net);
   dsl::TrainRecipe r = recipeFor(a, n.network);

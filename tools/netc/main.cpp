@@ -113,6 +113,9 @@ int main(int argc, char **argv) {
   trainCmd->add_option("--threads", trainArgs.threads, "worker threads (default: all cores)")
       ->check(CLI::Range(0, 1024));
   trainCmd->add_flag("--bench", trainArgs.bench, "time training steps on synthetic data");
+  trainCmd->add_option("--target", trainArgs.target,
+                       "not yet: netc train runs on this CPU (for a GPU: netc compile --train "
+                       "--target cuda)");
   trainCmd->add_option("--steps", trainArgs.benchSteps, "timed steps for --bench")
       ->check(CLI::Range(1, 100000));
   trainCmd->add_flag("--json", trainArgs.json, "machine-readable result");
