@@ -23,11 +23,13 @@
 
 namespace netc::schedules::backward {
 
-// dX: like the forward conv (GpuSchedules.h), one thread per input channel
-// and pixels of one row; strided convs (phases) one pixel per thread.
+// dX: like the forward conv (GpuSchedules.h), a register tile of 4 input
+// channels x 4 pixels of one row per thread; strided convs (phases) one
+// output per thread.
 void scheduleConvDxGpu(netc::halide::backward::ConvDxAlgo &a);
 // dW (co, ci, kx, ky): partial sums per block of 8 images, a thread owning
-// one co and up to 4 ci of one tap; then the blocks are summed.
+// a register tile of 4 co x up to 4 ci of one tap; then the blocks are
+// summed.
 void scheduleConvDwGpu(netc::halide::backward::ConvDwAlgo &a);
 // db: a per-channel pixel sum (see gpuPixelSum).
 void scheduleConvDbGpu(netc::halide::backward::ConvDbAlgo &a, int channels);

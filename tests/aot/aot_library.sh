@@ -107,7 +107,19 @@ build_classify lib-svggocl svggocl
 lib-svggocl/classify --weights lib-svggocl/svggocl.weights --input svgg.x.f32 --batch 5 \
   --output svggocl.f32 >/dev/null
 max_rel svggocl.f32 svgg.run.npy 1e-5 "small-vgg OpenCL library (chunks 2+2+1) vs netc run"
-# netc run --target: the same through a library in a child process.
+# ResNet-50's forward kernels (7x7 stem, max pooling, 1x1 and strided convs,
+# projection shortcuts fused into the conv, a 1000-way fc), batch 1. He init
+# saturates the softmax (a one-hot output would hide errors): the fc is
+# scaled down (tools/gpu_check/low_entropy_weights.py).
+"$NETC" weights init "$SRC/examples/resnet/resnet50.net" --init he --seed 9 -o r50.nw >/dev/null
+$PY "$SRC/tools/gpu_check/low_entropy_weights.py" r50.nw 9 0.001 >/dev/null
+$PY -c "import numpy as np; np.save('r50.x.npy', np.random.default_rng(9).standard_normal((1,3,224,224)).astype(np.float32))"
+"$NETC" run "$SRC/examples/resnet/resnet50.net" --weights r50.nw --input r50.x.npy \
+  --output r50.run.npy >/dev/null
+# netc run --target: through a library in a child process.
+"$NETC" run "$SRC/examples/resnet/resnet50.net" --weights r50.nw --input r50.x.npy \
+  --output r50.ocl.npy --target "$OCL" >/dev/null
+max_rel r50.ocl.npy r50.run.npy 1e-5 "resnet50: netc run --target OpenCL vs netc run"
 "$NETC" run "$SRC/tests/e2e/nets/small_vgg.net" --weights svgg.nw --input svgg.x.npy \
   --output svgg.target.npy --target "$OCL" >/dev/null
 max_rel svgg.target.npy svgg.run.npy 1e-5 "small-vgg: netc run --target OpenCL vs netc run"

@@ -165,6 +165,33 @@ if [ "$SELFTEST" = 1 ]; then
   [ "${PIPESTATUS[0]}" = 0 ] || fail "the CPU self-test failed"
 fi
 
+# Optional (NETC_GPU_CHECK_OPENCL=1, several minutes): the same gpu_check.c
+# against OpenCL builds of all five libraries, run by pocl on this CPU: the
+# GPU schedules and the GPU drivers (device views, uploads, the training
+# step's kernels) end to end on the bundle's inputs and references.
+if [ "${NETC_GPU_CHECK_OPENCL:-0}" = 1 ] && [ "$QUICK" != --quick ]; then
+  OCL_TARGET=x86-64-linux-sse41-avx-f16c-fma-avx2-opencl-cl_doubles
+  OCL_LIBS=()
+  for spec in "${NETS[@]/%/|fwd}" "${TRAIN_NETS[@]/%/|train}"; do
+    if [ "${spec##*|}" = fwd ]; then
+      IFS='|' read -r name net defs batch _ _ _ <<<"$spec"; wname=$name; train=()
+    else
+      IFS='|' read -r name wname net defs _ _ <<<"$spec"; batch=$TRAIN_BATCH; train=(--train)
+    fi
+    # shellcheck disable=SC2086
+    "$NETC" compile "$SRC/$net" $defs "${train[@]}" --target "$OCL_TARGET" -o "$W/ocl-lib-$name" \
+      --name "$name" --batch "$batch" --weights "$W/$wname.nw" >/dev/null
+    mkdir -p "$W/ocl/$name"
+    ln -sf "$W/ocl-lib-$name/$name.weights" "$OUT/$name"/*.npy "$W/ocl/$name/"
+    OCL_LIBS+=("-I$W/ocl-lib-$name" "$W/ocl-lib-$name/$name.a")
+  done
+  "$CC" -std=c99 -O2 -Wall -Wextra -Werror -DGPU_CHECK_ON_CPU "${DEFS[@]}" -I"$HERE" \
+    "$HERE/gpu_check.c" "${OCL_LIBS[@]}" -lpthread -ldl -lm -o "$W/ocl/gpu_check_ocl"
+  echo "OpenCL run on this CPU (pocl; the GPU schedules, 1 timed pass):"
+  "$W/ocl/gpu_check_ocl" --iterations 1 --warmup 0 | sed 's/^/  | /'
+  [ "${PIPESTATUS[0]}" = 0 ] || fail "the OpenCL run failed"
+fi
+
 cp "$SRC/bench/torch_cuda_bench.py" "$OUT/"
 cat > "$OUT/run.sh" <<'EOF'
 #!/bin/sh
