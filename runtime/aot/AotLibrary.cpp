@@ -50,7 +50,7 @@ LibraryLayout layoutOf(const runtime::ExecPlan &plan, const LibraryOptions &o,
       l.kernels.push_back(it->second);
     }
     KernelCall call{it->second, static_cast<int>(l.args.size()), static_cast<int>(s.args.size()),
-                    s.name + "  " + s.what};
+                    s.name + "  " + s.what, s.conv ? s.conv->flops(1) / 2 : 0.0};
     signature << '|' << d->key();
     for (size_t a = 0; a < s.args.size(); ++a) {
       const runtime::PlanBuffer &b = s.args[a];
@@ -103,6 +103,7 @@ LibraryResult buildLibrary(mlir::ModuleOp module, const std::vector<runtime::Nam
     plan = runtime::Executor(module, params, eo).plan();
   }
   std::vector<std::shared_ptr<hl::DeferredKernel>> kernels;
+  checkGpuWorkspace(o.target, plan.arenaBytes, o.batch);
   LibraryLayout layout = layoutOf(plan, o, kernels);
 
   std::vector<Halide::Pipeline> pipelines;

@@ -46,6 +46,8 @@ extern int open(const char *path, int flags, ...);
 extern long read(int fd, void *buf, size_t n);
 extern int close(int fd);
 extern long write(int fd, const void *buf, size_t n);
+struct netc_timespec { long tv_sec, tv_nsec; };
+extern int clock_gettime(int clock, struct netc_timespec *t);
 )C";
 
 const char *kGpuPrelude = R"C(
@@ -58,6 +60,7 @@ extern int halide_copy_to_host(void *uc, struct halide_buffer_t *buf);
 extern int halide_device_crop(void *uc, const struct halide_buffer_t *src,
                               struct halide_buffer_t *dst);
 extern int halide_device_release_crop(void *uc, struct halide_buffer_t *buf);
+extern int halide_device_sync(void *uc, struct halide_buffer_t *buf);
 extern int halide_reuse_device_allocations(void *uc, _Bool reuse);
 extern const struct halide_device_interface_t *NETC_DEVICE_INTERFACE(void);
 extern void *dlopen(const char *file, int mode);
@@ -74,9 +77,8 @@ static inline const struct halide_device_interface_t *netc_device(void) {
   return NETC_DEVICE_INTERFACE();
 }
 
-/* A 1-D device allocation of n floats (or int32s: the same size). */
-static inline int netc_device_alloc(halide_buffer_t *b, struct halide_dimension_t *d, int64_t n,
-                             const struct halide_device_interface_t *dev) {
+/* Describes b as n dense floats (1-D, min 0). */
+static inline void netc_flat_desc(halide_buffer_t *b, struct halide_dimension_t *d, int64_t n) {
   b->type.code = 2;
   b->type.bits = 32;
   b->type.lanes = 1;
@@ -86,6 +88,12 @@ static inline int netc_device_alloc(halide_buffer_t *b, struct halide_dimension_
   d->extent = (int32_t)n;
   d->stride = 1;
   d->flags = 0;
+}
+
+/* A 1-D device allocation of n floats (or int32s: the same size). */
+static inline int netc_device_alloc(halide_buffer_t *b, struct halide_dimension_t *d, int64_t n,
+                                    const struct halide_device_interface_t *dev) {
+  netc_flat_desc(b, d, n);
   return halide_device_malloc(0, b, dev) != 0 ? 6 : 0;
 }
 
@@ -93,7 +101,8 @@ static inline int netc_device_alloc(halide_buffer_t *b, struct halide_dimension_
  * device allocation, starting `off` elements in: a device crop (pointer
  * arithmetic on CUDA, an offset on OpenCL) of a source shaped like the view
  * whose first dimension starts off elements earlier. */
-static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t *view, int64_t off) {
+static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t *view,
+                                   int64_t off) {
   halide_buffer_t src = *view;
   struct halide_dimension_t d[8];
   int i;
@@ -110,45 +119,63 @@ static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t
   return 0;
 }
 
-/* Copies n floats at `off` in `whole` (a device allocation) to host memory at
- * `dst`, through a temporary view. */
-static __attribute__((unused)) int netc_device_read(const halide_buffer_t *whole, int64_t off, int64_t n, float *dst) {
+/* Copies n elements between host memory and `whole` (a device allocation)
+ * at `off`, through a temporary view: to the host when to_host, else to the
+ * device. */
+static __attribute__((unused)) int netc_device_copy(const halide_buffer_t *whole, int64_t off,
+                                                    int64_t n, void *host, int to_host) {
   halide_buffer_t v = {0};
-  struct halide_dimension_t d = {0, 0, 1, 0};
+  struct halide_dimension_t d;
   int status;
+  netc_flat_desc(&v, &d, n);
   v.type = whole->type;
-  v.dimensions = 1;
-  v.dim = &d;
-  d.extent = (int32_t)n;
-  v.host = (uint8_t *)dst;
+  v.host = (uint8_t *)host;
   if (netc_device_view(whole, &v, off) != 0) return 6;
-  v.flags = NETC_DEVICE_DIRTY;
-  status = halide_copy_to_host(0, &v) != 0 ? 4 : 0;
+  v.flags = to_host ? NETC_DEVICE_DIRTY : NETC_HOST_DIRTY;
+  status = (to_host ? halide_copy_to_host(0, &v)
+                    : halide_copy_to_device(0, &v, whole->device_interface)) != 0 ? 4 : 0;
   halide_device_release_crop(0, &v);
   return status;
 }
 
-/* The other way: n floats from host memory at `src` into `whole` at `off`. */
-static __attribute__((unused)) int netc_device_write(const halide_buffer_t *whole, int64_t off, int64_t n,
-                             const float *src) {
-  halide_buffer_t v = {0};
-  struct halide_dimension_t d = {0, 0, 1, 0};
-  int status;
-  v.type = whole->type;
-  v.dimensions = 1;
-  v.dim = &d;
-  d.extent = (int32_t)n;
-  v.host = (uint8_t *)(uintptr_t)src;
-  if (netc_device_view(whole, &v, off) != 0) return 6;
-  v.flags = NETC_HOST_DIRTY;
-  status = halide_copy_to_device(0, &v, whole->device_interface) != 0 ? 4 : 0;
-  halide_device_release_crop(0, &v);
-  return status;
+static __attribute__((unused)) int netc_device_read(const halide_buffer_t *whole, int64_t off,
+                                                    int64_t n, float *dst) {
+  return netc_device_copy(whole, off, n, dst, 1);
+}
+
+static __attribute__((unused)) int netc_device_write(const halide_buffer_t *whole, int64_t off,
+                                                     int64_t n, const float *src) {
+  return netc_device_copy(whole, off, n, (void *)(uintptr_t)src, 0);
 }
 )C";
 
 // Everything below the tables. PFX_ stands for the network's prefix.
 const char *kCommon = R"C(
+static double netc_now(void) {
+  struct netc_timespec t;
+  clock_gettime(1 /* CLOCK_MONOTONIC */, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Every kernel call in order; with `seconds`, each call's time (on a GPU
+ * after a device sync: the kernels' own time, launch included). */
+static int netc_run_calls(void **argv, double *seconds) {
+  int k;
+  double t0 = 0;
+  for (k = 0; k < NUM_CALLS; ++k) {
+    if (seconds) t0 = netc_now();
+    if (CALLS[k].fn(&argv[CALLS[k].first]) != 0) return 4;
+    if (seconds) {
+#if NETC_GPU
+      if (halide_device_sync(0, (halide_buffer_t *)argv[CALLS[k].first + CALLS[k].count - 1]) != 0)
+        return 4;
+#endif
+      seconds[k] = netc_now() - t0;
+    }
+  }
+  return 0;
+}
+
 static const char *netc_status_text(int status) {
   switch (status) {
   case 0: return "ok";
@@ -361,9 +388,10 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   return 0;
 }
 
-int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void *workspace) {
+static int netc_forward(PFX_model *m, const float *input, float *output, int batch,
+                        void *workspace, double *seconds) {
   float *ws = (float *)workspace;
-  int i, k;
+  int i;
   if (!m || !input || !output || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   if (batch < 1 || batch > MAX_BATCH) return 5;
   for (i = 0; i < NUM_ARGS; ++i) {
@@ -376,13 +404,22 @@ int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void
   for (i = 0; i < (int)(sizeof INPUT_ARGS / sizeof INPUT_ARGS[0]); ++i)
     m->buf[INPUT_ARGS[i]].flags = NETC_HOST_DIRTY;
 #endif
-  for (k = 0; k < NUM_CALLS; ++k)
-    if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
+  if (netc_run_calls(m->argv, seconds) != 0) return 4;
 #if NETC_GPU
   if (halide_copy_to_host(0, &m->buf[OUTPUT_ARG]) != 0) return 4;
 #endif
   netc_layout(ws + OUTPUT_OFFSET, output, batch, OUT_C, OUT_H, OUT_W, 0);
   return 0;
+}
+
+int PFX_forward(PFX_model *m, const float *input, float *output, int batch, void *workspace) {
+  return netc_forward(m, input, output, batch, workspace, 0);
+}
+
+int PFX_forward_profiled(PFX_model *m, const float *input, float *output, int batch,
+                         void *workspace, double *seconds) {
+  if (!seconds) return 1;
+  return netc_forward(m, input, output, batch, workspace, seconds);
 }
 )C";
 
@@ -407,6 +444,37 @@ std::string driverPreludeSource(const std::string &target, bool gpu) {
 }
 
 std::string driverCommonSource() { return kCommon; }
+
+std::string callTableSource(const std::string &name, const std::vector<KernelCall> &calls) {
+  std::ostringstream c;
+  c << "/* The calls, in order: kernel, first argument, argument count, MACs per\n"
+    << " * image (convs: forward, dX or dW), name. */\n"
+    << "static const struct { int (*fn)(void **); int first, count; double macs; "
+       "const char *name; } CALLS[NUM_CALLS] = {\n";
+  for (const KernelCall &k : calls) {
+    std::string text;
+    for (char ch : k.comment)
+      text += ch == '"' || ch == '\\' ? '_' : ch;
+    c << "  {" << k.fn << "_argv, " << k.firstArg << ", " << k.numArgs << ", " << k.macs << ", \""
+      << text << "\"},\n";
+  }
+  c << "};\n\n"
+    << "int " << name << "_call_count(void) { return NUM_CALLS; }\n"
+    << "const char *" << name << "_call_name(int k) { return k >= 0 && k < NUM_CALLS ? "
+       "CALLS[k].name : 0; }\n"
+    << "double " << name << "_call_macs(int k) { return k >= 0 && k < NUM_CALLS ? "
+       "CALLS[k].macs : 0; }\n";
+  return c.str();
+}
+
+std::string profileHeaderSource(const std::string &n) {
+  return "/* The kernel calls of a pass, for profiles: how many, each one's name\n"
+         " * (\"layer  op\"), and its multiply-adds per image (convs, forward or\n"
+         " * gradient; 0 for other ops). */\n"
+         "int " + n + "_call_count(void);\n"
+         "const char *" + n + "_call_name(int k);\n"
+         "double " + n + "_call_macs(int k);\n\n";
+}
 
 std::string driverSource(const LibraryLayout &l) {
   std::ostringstream c;
@@ -450,12 +518,7 @@ std::string driverSource(const LibraryLayout &l) {
       c << (d ? ", " : "") << a.dims[d];
     c << "}},\n";
   }
-  c << "};\n\n/* The calls, in order: kernel, first argument, argument count. */\n"
-    << "static const struct { int (*fn)(void **); int first, count; } CALLS[NUM_CALLS] = {\n";
-  for (const KernelCall &k : l.calls)
-    c << "  {" << k.fn << "_argv, " << k.firstArg << ", " << k.numArgs << "}, /* " << k.comment
-      << " */\n";
-  c << "};\n";
+  c << "};\n\n" << callTableSource(l.name, l.calls);
   if (l.gpu) {
     c << "\n/* Arguments that read the network input (set host-dirty per call). */\n"
       << "static const int INPUT_ARGS[] = {";

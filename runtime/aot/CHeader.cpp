@@ -81,6 +81,12 @@ std::string headerSource(const LibraryLayout &l) {
     << "int " << n << "_forward(" << n
     << "_model *model, const float *input, float *output, int batch,\n"
     << "    void *workspace);\n\n"
+    << "/* The same, timing every kernel call into seconds[NAME_call_count()]\n"
+    << " * (on a GPU each call is followed by a device sync). */\n"
+    << "int " << n << "_forward_profiled(" << n
+    << "_model *model, const float *input, float *output,\n"
+    << "    int batch, void *workspace, double *seconds);\n"
+    << profileHeaderSource(n)
     << "void " << n << "_free(" << n << "_model *model);\n\n"
     << "/* A sentence for a status code. */\n"
     << "const char *" << n << "_status_string(int status);\n\n"

@@ -29,6 +29,9 @@ std::string driverPreludeSource(const std::string &target, bool gpu);
 /// After the macros NETWORK_ID and WEIGHT_FLOATS: status texts, checksum,
 /// .weights reading, the Halide error handler.
 std::string driverCommonSource();
+// The CALLS table with NAME_call_count/_name/_macs, and their declarations.
+std::string callTableSource(const std::string &name, const std::vector<KernelCall> &calls);
+std::string profileHeaderSource(const std::string &name);
 std::string upperName(const std::string &name);
 
 }  // namespace netc::aot

@@ -82,15 +82,7 @@ void PFX_free(PFX_model *m) {
 /* A 1-D float view of `whole` at `off`, n long. */
 static int netc_flat_view(const halide_buffer_t *whole, halide_buffer_t *b,
                           struct halide_dimension_t *d, int64_t off, int64_t n) {
-  b->type.code = 2;
-  b->type.bits = 32;
-  b->type.lanes = 1;
-  b->dimensions = 1;
-  b->dim = d;
-  d->min = 0;
-  d->extent = (int32_t)n;
-  d->stride = 1;
-  d->flags = 0;
+  netc_flat_desc(b, d, n);
   return netc_device_view(whole, b, off);
 }
 
@@ -193,26 +185,12 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   PFX_model *m;
   void *data = 0;
   int status = 0;
-  int64_t k;
   if (!out) return 1;
   *out = 0;
   halide_set_error_handler(netc_halide_error);
   m = (PFX_model *)calloc(1, sizeof *m);
   if (!m) return 3;
-  if (weights_path) {
-    status = netc_read_weights(weights_path, &data);
-  } else {
-#if HAS_EMBEDDED
-    if (!netc_check_header(PFX_weights_file)) status = 2;
-    else if (posix_memalign(&data, 64, (size_t)WEIGHT_FLOATS * 4 + 64) != 0) status = 3;
-    else
-      for (k = 0; k < WEIGHT_FLOATS; ++k)
-        ((float *)data)[k] = ((const float *)(const void *)(PFX_weights_file + 64))[k];
-#else
-    status = 1;
-#endif
-  }
-  (void)k;
+  status = netc_load_block(weights_path, &data);
   m->block = (float *)data;
   if (status == 0) status = netc_gpu_train_init(m);
   if (status != 0) {
@@ -223,13 +201,13 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   return 0;
 }
 
-int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                   float momentum, float weight_decay, void *workspace, float *loss,
-                   float *logits) {
+static int netc_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                           float momentum, float weight_decay, void *workspace, float *loss,
+                           float *logits, double *seconds) {
   float *ws = (float *)workspace;
   float l, first;
   void *args[9];
-  int i, k;
+  int i;
   if (!m || !images || !labels || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   for (i = 0; i < BATCH; ++i)
     if (labels[i] < 0 || labels[i] >= CLASSES) return 1;
@@ -242,8 +220,7 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
   args[0] = &m->nchw;
   args[1] = &m->nhwc;
   if (PFX_layout_argv(args) != 0) return 4;
-  for (k = 0; k < NUM_CALLS; ++k)
-    if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
+  if (netc_run_calls(m->argv, seconds) != 0) return 4;
   if (netc_device_read(&m->arena, LOSS_OFFSET, 1, &l) != 0) return 4;
   if (loss) *loss = l;
   if (logits && netc_device_read(&m->arena, LOGITS_OFFSET, (int64_t)BATCH * CLASSES, logits) != 0)
@@ -272,6 +249,20 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
   }
   ++m->steps;
   return 0;
+}
+
+int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                   float momentum, float weight_decay, void *workspace, float *loss,
+                   float *logits) {
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits, 0);
+}
+
+int PFX_train_step_profiled(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                            float momentum, float weight_decay, void *workspace, float *loss,
+                            float *logits, double *seconds) {
+  if (!seconds) return 1;
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits,
+                         seconds);
 }
 )C";
 }

@@ -14,6 +14,25 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
   return s;
 }
 
+// Both training drivers (CPU and GPU): a writable copy of the weights, from
+// the .weights file or the embedded one.
+const char *kTrainLoad = R"C(
+static int netc_load_block(const char *weights_path, void **data) {
+  int64_t k;
+  if (weights_path) return netc_read_weights(weights_path, data);
+#if HAS_EMBEDDED
+  if (!netc_check_header(PFX_weights_file)) return 2;
+  if (posix_memalign(data, 64, (size_t)WEIGHT_FLOATS * 4 + 64) != 0) return 3;
+  for (k = 0; k < WEIGHT_FLOATS; ++k)
+    ((float *)*data)[k] = ((const float *)(const void *)(PFX_weights_file + 64))[k];
+  return 0;
+#else
+  (void)k;
+  return 1;
+#endif
+}
+)C";
+
 // The model: parameters (writable copy), momentum buffers, step count.
 // PFX_ stands for the network's prefix.
 const char *kTrainBody = R"C(
@@ -57,19 +76,7 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   halide_set_error_handler(netc_halide_error);
   m = (PFX_model *)calloc(1, sizeof *m);
   if (!m) return 3;
-  if (weights_path) {
-    status = netc_read_weights(weights_path, &data);
-  } else {
-#if HAS_EMBEDDED
-    if (!netc_check_header(PFX_weights_file)) status = 2;
-    else if (posix_memalign(&data, 64, (size_t)WEIGHT_FLOATS * 4 + 64) != 0) status = 3;
-    else
-      for (k = 0; k < WEIGHT_FLOATS; ++k)
-        ((float *)data)[k] = ((const float *)(const void *)(PFX_weights_file + 64))[k];
-#else
-    status = 1;
-#endif
-  }
+  status = netc_load_block(weights_path, &data);
   if (status == 0 && posix_memalign(&vel, 64, (size_t)WEIGHT_FLOATS * 4 + 64) != 0) status = 3;
   if (status != 0) {
     free(data);
@@ -99,12 +106,12 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   return 0;
 }
 
-int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                   float momentum, float weight_decay, void *workspace, float *loss,
-                   float *logits) {
+static int netc_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                           float momentum, float weight_decay, void *workspace, float *loss,
+                           float *logits, double *seconds) {
   float *ws = (float *)workspace;
   float l;
-  int i, k;
+  int i;
   int64_t j;
   if (!m || !images || !labels || !workspace || ((uintptr_t)workspace & 63u) != 0) return 1;
   for (i = 0; i < BATCH; ++i)
@@ -114,8 +121,7 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
     else if (ARGS[i].kind == 2) m->buf[i].host = (uint8_t *)(uintptr_t)labels;
   }
   netc_layout(images, ws + INPUT_OFFSET, BATCH, INPUT_C, INPUT_H, INPUT_W, 1);
-  for (k = 0; k < NUM_CALLS; ++k)
-    if (CALLS[k].fn(&m->argv[CALLS[k].first]) != 0) return 4;
+  if (netc_run_calls(m->argv, seconds) != 0) return 4;
   l = ws[LOSS_OFFSET];
   if (loss) *loss = l;
   if (logits)
@@ -142,6 +148,20 @@ int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, flo
   }
   ++m->steps;
   return 0;
+}
+
+int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                   float momentum, float weight_decay, void *workspace, float *loss,
+                   float *logits) {
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits, 0);
+}
+
+int PFX_train_step_profiled(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                            float momentum, float weight_decay, void *workspace, float *loss,
+                            float *logits, double *seconds) {
+  if (!seconds) return 1;
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits,
+                         seconds);
 }
 )C";
 
@@ -185,7 +205,14 @@ std::string trainHeaderSource(const TrainLayout &l) {
     << "int " << n << "_train_step(" << n
     << "_model *model, const float *images, const int32_t *labels,\n"
     << "    float lr, float momentum, float weight_decay, void *workspace, float *loss,\n"
-    << "    float *logits);\n\n"
+    << "    float *logits);\n"
+    << "/* The same, timing every kernel call into seconds[NAME_call_count()]\n"
+    << " * (on a GPU each call is followed by a device sync). */\n"
+    << "int " << n << "_train_step_profiled(" << n
+    << "_model *model, const float *images,\n"
+    << "    const int32_t *labels, float lr, float momentum, float weight_decay,\n"
+    << "    void *workspace, float *loss, float *logits, double *seconds);\n"
+    << profileHeaderSource(n)
     << "/* The parameters (BN running statistics included), by index: PyTorch's name,\n"
     << " * the layout (\"plain\"; \"hwio\": an OIHW conv weight stored [kh][kw][ci][co];\n"
     << " * \"fc-nhwc\": an fc weight whose inputs follow NHWC flattening), the float\n"
@@ -213,6 +240,7 @@ std::string trainDriverSource(const TrainLayout &l) {
   c << "/* " << l.name << ".c: a training step generated by netc from " << l.origin << " for "
     << l.target << ". Do not edit. */\n"
     << driverPreludeSource(l.target, l.gpu) << "\n#include \"" << l.name << ".h\"\n\n"
+    << "#define NETC_GPU " << (l.gpu ? 1 : 0) << "\n"
     << "#define HAS_EMBEDDED " << (l.embedded ? 1 : 0) << "\n"
     << "#define NUM_ARGS " << l.args.size() << "\n"
     << "#define NUM_CALLS " << l.calls.size() << "\n"
@@ -242,11 +270,7 @@ std::string trainDriverSource(const TrainLayout &l) {
       c << (d ? ", " : "") << a.dims[d];
     c << "}},\n";
   }
-  c << "};\n\nstatic const struct { int (*fn)(void **); int first, count; } CALLS[NUM_CALLS] = {\n";
-  for (const KernelCall &k : l.calls)
-    c << "  {" << k.fn << "_argv, " << k.firstArg << ", " << k.numArgs << "}, /* " << k.comment
-      << " */\n";
-  c << "};\n\n/* Parameters: name, layout, offset and count in the block, gradient offset\n"
+  c << "};\n\n" << callTableSource(l.name, l.calls) << "\n/* Parameters: name, layout, offset and count in the block, gradient offset\n"
     << " * in the workspace (-1: not trained). */\n"
     << "static const struct { const char *name, *layout; int64_t offset, count, grad; } "
        "PARAMS[NUM_PARAMS] = {\n";
@@ -259,7 +283,8 @@ std::string trainDriverSource(const TrainLayout &l) {
     c << "  {" << k.src << ", " << k.dst << ", " << k.count << "},\n";
   c << "  {0, 0, 0}\n};\n"
     << driverCommonSource()
-    << replaceAll(l.gpu ? trainGpuBodySource() : kTrainBody, "PFX_", l.name + "_");
+    << replaceAll(std::string(kTrainLoad) + (l.gpu ? trainGpuBodySource() : kTrainBody), "PFX_",
+                  l.name + "_");
   return c.str();
 }
 

@@ -16,6 +16,7 @@ struct KernelCall {
   std::string fn;  // the kernel's C entry is fn + "_argv"
   int firstArg = 0, numArgs = 0;
   std::string comment;  // "conv2_x.1.conv1  conv 3x3/1 +bn +relu"
+  double macs = 0;      // per image: a conv's (forward, dX or dW), else 0
 };
 
 struct LibraryLayout {

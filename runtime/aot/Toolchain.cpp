@@ -4,8 +4,11 @@
 #include "runtime/aot/AotTarget.h"
 #include "runtime/aot/WeightsBlob.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -75,6 +78,16 @@ std::string cFlags(const Halide::Target &t, const std::string &cc) {
 
 // On the build machine's architecture the driver is also compiled against
 // Halide's own runtime headers, so a drifted declaration cannot pass.
+void checkGpuWorkspace(const Halide::Target &t, int64_t bytes, int batch) {
+  if (!t.has_gpu_feature() || bytes / 4 <= std::numeric_limits<int32_t>::max()) return;
+  std::ostringstream msg;
+  msg << "the workspace needs " << std::fixed << std::setprecision(1) << bytes / 1073741824.0
+      << " GiB at batch " << batch
+      << "; a GPU library addresses at most 8 GiB (32-bit offsets in Halide buffers): "
+         "lower --batch";
+  throw std::runtime_error(msg.str());
+}
+
 std::string halideHeaderCheck(const Halide::Target &t) {
 #ifdef NETC_HALIDE_INCLUDE_DIR
   Halide::Target host = netc::halide::hostTarget();

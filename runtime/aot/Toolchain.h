@@ -17,6 +17,9 @@ std::string readFile(const std::filesystem::path &p);
 void writeText(const std::filesystem::path &p, const std::string &text);
 /// $NETC_CC, else clang-14 (any target), else cc (x86-64 only); throws if none.
 std::string cCompiler(const Halide::Target &t);
+// A GPU library views its workspace through Halide buffers, whose extents
+// and offsets are 32-bit element counts: at most 8 GiB. Throws past that.
+void checkGpuWorkspace(const Halide::Target &t, int64_t bytes, int batch);
 std::string quote(const std::string &s);
 /// Runs `cmd`; on failure throws with the compiler's output.
 void runCompiler(const std::string &cmd, const std::filesystem::path &log);

@@ -72,7 +72,9 @@ TrainLayout trainLayoutOf(const runtime::TrainPlan &plan, const TrainLibraryOpti
       }
     }
     KernelCall call{it->second, static_cast<int>(l.args.size()),
-                    static_cast<int>(s.in.size() + s.out.size()), s.name + "  " + s.what};
+                    static_cast<int>(s.in.size() + s.out.size()), s.name + "  " + s.what,
+                    s.conv.kind == runtime::TrainConvWork::Kind::None ? 0.0
+                                                                      : s.conv.conv.flops(1) / 2};
     signature << '|' << key;
     for (const auto *group : {&s.in, &s.out})
       for (const runtime::TrainPlanArg &a : *group) {
@@ -122,6 +124,7 @@ LibraryResult buildTrainLibrary(mlir::ModuleOp module,
   if (plan.dropout)
     throw std::runtime_error("--train libraries do not support dropout yet (the masks are drawn "
                              "by the runtime): compile the network without dropout");
+  checkGpuWorkspace(lo.target, plan.arenaBytes, lo.batch);
   Pipelines pl;
   TrainLayout layout = trainLayoutOf(plan, o, pl);
   std::vector<std::string> names = layout.kernels;

@@ -7,7 +7,8 @@
  * Build with -DNETC_NET=name -DNETC_NET_UPPER=NAME against name.a. Writes
  * OUT_DIR/loss.npy (1), logits.npy (BATCH x CLASSES), and before.npy and
  * after.npy: the train_inputs.h sample of every parameter (BN statistics
- * included), in the library's order, before and after the step. The step
+ * included), in the library's order, before and after the step; and
+ * params.txt: each parameter's name and sample size, in that order. The step
  * uses the network's recipe (NAME_RECIPE_LR, _MOMENTUM, _WEIGHT_DECAY). */
 #define _POSIX_C_SOURCE 200112L
 #include <stdint.h>
@@ -94,6 +95,16 @@ int main(int argc, char **argv) {
       write_npy(argv[3], "before.npy", before, n) || write_npy(argv[3], "after.npy", after, n)) {
     fprintf(stderr, "cannot write to %s\n", argv[3]);
     return 1;
+  }
+  {
+    char path[4096];
+    FILE *f;
+    int i;
+    snprintf(path, sizeof path, "%s/params.txt", argv[3]);
+    if (!(f = fopen(path, "w"))) return 1;
+    for (i = 0; i < FN(_param_count)(); ++i)
+      fprintf(f, "%s %lld\n", FN(_param_name)(i), (long long)gc_sample_count(FN(_param_size)(i)));
+    fclose(f);
   }
   printf("loss %.6f, %lld sampled parameter values\n", loss, (long long)n);
   FN(_free)(m);
