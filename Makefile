@@ -85,11 +85,12 @@ bench: configure
 	/usr/bin/python3 bench/table.py --netc $(NETC) $(BENCH_ARGS)
 
 # The GPU check bundle (docs/gpu.md): CUDA libraries of CIFAR ResNet-20 and
-# ResNet-50 linked into one small program, gpu_check, with their weights and
-# CPU references (netc run), bench/torch_cuda_bench.py and a README, in one
-# directory under 64 MiB to carry to a machine with an NVIDIA GPU and run
-# there (./gpu_check; python3 torch_cuda_bench.py). Self-tested here on the
-# CPU first. About 2 minutes after netc is built.
+# ResNet-50 (forward, and one training step at batch 64) linked into one
+# small program, gpu_check, with their weights and CPU references,
+# bench/torch_cuda_bench.py and a README, in one directory under 64 MiB to
+# carry to a machine with an NVIDIA GPU and run there (./gpu_check; python3
+# torch_cuda_bench.py). Self-tested here on the CPU first (about 3.5 minutes
+# after netc is built); NETC_GPU_CHECK_OPENCL=1 also runs it on OpenCL (pocl).
 GPU_CHECK_OUT ?= $(BUILD)/gpu-check
 .PHONY: gpu-check
 gpu-check: configure
