@@ -251,19 +251,6 @@ static int netc_train_step(PFX_model *m, const float *images, const int32_t *lab
   return 0;
 }
 
-int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                   float momentum, float weight_decay, void *workspace, float *loss,
-                   float *logits) {
-  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits, 0);
-}
-
-int PFX_train_step_profiled(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                            float momentum, float weight_decay, void *workspace, float *loss,
-                            float *logits, double *seconds) {
-  if (!seconds) return 1;
-  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits,
-                         seconds);
-}
 )C";
 }
 

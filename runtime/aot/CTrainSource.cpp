@@ -33,6 +33,23 @@ static int netc_load_block(const char *weights_path, void **data) {
 }
 )C";
 
+// Both drivers' public step functions, around their netc_train_step.
+const char *kTrainApi = R"C(
+int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                   float momentum, float weight_decay, void *workspace, float *loss,
+                   float *logits) {
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits, 0);
+}
+
+int PFX_train_step_profiled(PFX_model *m, const float *images, const int32_t *labels, float lr,
+                            float momentum, float weight_decay, void *workspace, float *loss,
+                            float *logits, double *seconds) {
+  if (!seconds) return 1;
+  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits,
+                         seconds);
+}
+)C";
+
 // The model: parameters (writable copy), momentum buffers, step count.
 // PFX_ stands for the network's prefix.
 const char *kTrainBody = R"C(
@@ -150,19 +167,6 @@ static int netc_train_step(PFX_model *m, const float *images, const int32_t *lab
   return 0;
 }
 
-int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                   float momentum, float weight_decay, void *workspace, float *loss,
-                   float *logits) {
-  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits, 0);
-}
-
-int PFX_train_step_profiled(PFX_model *m, const float *images, const int32_t *labels, float lr,
-                            float momentum, float weight_decay, void *workspace, float *loss,
-                            float *logits, double *seconds) {
-  if (!seconds) return 1;
-  return netc_train_step(m, images, labels, lr, momentum, weight_decay, workspace, loss, logits,
-                         seconds);
-}
 )C";
 
 }  // namespace
@@ -283,8 +287,9 @@ std::string trainDriverSource(const TrainLayout &l) {
     c << "  {" << k.src << ", " << k.dst << ", " << k.count << "},\n";
   c << "  {0, 0, 0}\n};\n"
     << driverCommonSource()
-    << replaceAll(std::string(kTrainLoad) + (l.gpu ? trainGpuBodySource() : kTrainBody), "PFX_",
-                  l.name + "_");
+    << replaceAll(std::string(kTrainLoad) + (l.gpu ? trainGpuBodySource() : kTrainBody) +
+                      kTrainApi,
+                  "PFX_", l.name + "_");
   return c.str();
 }
 

@@ -345,6 +345,16 @@ static double rel_error(const float *a, const float *b, size_t n) {
 
 static int failures = 0;
 
+/* A library's init status: 0 to go on; no usable GPU ends the program. */
+static int init_ok(const char *name, const char *(*status)(int), int s) {
+  if (s == NETC_ERR_DEVICE) {
+    fprintf(stderr, "gpu_check: no usable GPU: %s_init: %s\n", name, status(s));
+    exit(1);
+  }
+  if (s != 0) fprintf(stderr, "gpu_check: %s_init: %s\n", name, status(s));
+  return s;
+}
+
 /* --skip NAME: networks not to run (comma-separated, or repeated). */
 static char skip_list[1024] = ",";
 static int skipped(const char *name) {
@@ -372,15 +382,7 @@ static int run_net(const net_t *n, const char *dir, int iters, int warmup) {
     fprintf(stderr, "gpu_check: %s: x.npy/y.npy missing or not %d images\n", n->name, n->batch);
     return 1;
   }
-  s = n->init(&model, wpath);
-  if (s == NETC_ERR_DEVICE) {
-    fprintf(stderr, "gpu_check: no usable GPU: %s_init: %s\n", n->name, n->status(s));
-    exit(1);
-  }
-  if (s != 0) {
-    fprintf(stderr, "gpu_check: %s_init: %s\n", n->name, n->status(s));
-    return 1;
-  }
+  if (init_ok(n->name, n->status, n->init(&model, wpath)) != 0) return 1;
   out = (float *)malloc(ny * sizeof *out);
   first = (float *)malloc(ny * sizeof *first);
   t = (double *)malloc((size_t)iters * sizeof *t);
@@ -569,15 +571,7 @@ static int run_train(const train_t *n, const char *dir, int iters, int warmup) {
     return 1;
   }
   gc_train_inputs(n->seed, values, n->batch, n->classes, x, labels);
-  s = n->init(&model, wpath);
-  if (s == NETC_ERR_DEVICE) {
-    fprintf(stderr, "gpu_check: no usable GPU: %s_init: %s\n", n->name, n->status(s));
-    exit(1);
-  }
-  if (s != 0) {
-    fprintf(stderr, "gpu_check: %s_init: %s\n", n->name, n->status(s));
-    return 1;
-  }
+  if (init_ok(n->name, n->status, n->init(&model, wpath)) != 0) return 1;
   if ((size_t)sample_params(n, model, before) != nb || memcmp(before, before_ref, nb * 4) != 0) {
     fprintf(stderr, "gpu_check: %s: the initial parameters differ from the reference's\n", n->name);
     return 1;
