@@ -29,9 +29,10 @@ namespace netc::schedules {
 // unrollX adjacent pixels of one row, accumulating the whole (ci, kx, ky)
 // reduction in registers: per reduction step one vecC-wide weight load
 // (float4 when vecC is 4; HWIO has co innermost) and unrollX input loads
-// feed vecC * unrollX FMAs, and the stores are vecC-wide and contiguous
-// across the channel threads. A block is threadsC x threadsX such threads
-// over one row of one image.
+// feed vecC * unrollX FMAs. A warp's stores cover contiguous channels (as
+// vecC scalar stores per pixel: Halide 14 emits no vector store here, the
+// PTX shows). A block is threadsC x threadsX such threads over one row of
+// one image.
 struct GpuConvSchedule {
   int threadsC = 32;  // threads along output channels (a power of two)
   int threadsX = 4;   // threads along x
