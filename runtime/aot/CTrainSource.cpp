@@ -205,7 +205,10 @@ std::string trainHeaderSource(const TrainLayout &l) {
     << " * backward, BN running statistics, then torch.optim.SGD (dampening 0, no\n"
     << " * Nesterov) with lr, momentum and weight_decay. loss and logits (BATCH x\n"
     << " * CLASSES) may be NULL. A non-finite loss returns NETC_ERR_NONFINITE and\n"
-    << " * changes nothing. Nothing is allocated. */\n"
+    << " * changes nothing. Nothing is allocated. workspace: WORKSPACE_BYTES,\n"
+    << " * 64-byte aligned" << (l.gpu ? " (a GPU library keeps its workspace on the device and\n"
+                                       " * does not touch this one: any aligned pointer will do)"
+                                     : "") << ". */\n"
     << "int " << n << "_train_step(" << n
     << "_model *model, const float *images, const int32_t *labels,\n"
     << "    float lr, float momentum, float weight_decay, void *workspace, float *loss,\n"
