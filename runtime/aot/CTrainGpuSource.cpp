@@ -123,7 +123,7 @@ static int netc_dense_view(const halide_buffer_t *whole, halide_buffer_t *b,
 static int netc_gpu_train_init(PFX_model *m) {
   const struct halide_device_interface_t *dev = netc_device();
   float *zeros;
-  int i, d, status = 0;
+  int i, status = 0;
   if (netc_device_alloc(&m->arena, &m->arena_dim, (int64_t)(WORKSPACE_BYTES / 4), dev) ||
       netc_device_alloc(&m->params, &m->params_dim, WEIGHT_FLOATS, dev) ||
       netc_device_alloc(&m->velocity, &m->velocity_dim, WEIGHT_FLOATS, dev) ||
@@ -141,21 +141,9 @@ static int netc_gpu_train_init(PFX_model *m) {
   status = netc_device_write(&m->velocity, 0, WEIGHT_FLOATS, zeros) != 0 ? 6 : 0;
   free(zeros);
   if (status) return status;
+  netc_describe_args(m->buf, m->dim, m->argv, m->block);
   for (i = 0; i < NUM_ARGS; ++i) {
     halide_buffer_t *b = &m->buf[i];
-    int32_t stride = 1;
-    b->type.code = ARGS[i].kind == 2 ? 0 : 2; /* int32 labels, else float */
-    b->type.bits = 32;
-    b->type.lanes = 1;
-    b->dimensions = ARGS[i].rank;
-    b->dim = m->dim[i];
-    for (d = 0; d < ARGS[i].rank; ++d) {
-      b->dim[d].extent = ARGS[i].extent[d];
-      b->dim[d].stride = stride;
-      stride *= ARGS[i].extent[d];
-    }
-    if (ARGS[i].kind == 1) b->host = (uint8_t *)(m->block + ARGS[i].offset);
-    m->argv[i] = b;
     if (netc_device_view(ARGS[i].kind == 0   ? &m->arena
                          : ARGS[i].kind == 1 ? &m->params
                                              : &m->labels,

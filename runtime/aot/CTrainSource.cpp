@@ -14,9 +14,32 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
   return s;
 }
 
-// Both training drivers (CPU and GPU): a writable copy of the weights, from
-// the .weights file or the embedded one.
+// Both training drivers (CPU and GPU): the arguments' descriptions, and a
+// writable copy of the weights from the .weights file or the embedded one.
 const char *kTrainLoad = R"C(
+/* Every kernel argument's halide_buffer_t (dense, innermost first);
+ * parameter arguments point into the host block. */
+static void netc_describe_args(halide_buffer_t *buf, struct halide_dimension_t (*dim)[MAX_RANK],
+                               void **argv, float *block) {
+  int i, d;
+  for (i = 0; i < NUM_ARGS; ++i) {
+    halide_buffer_t *b = &buf[i];
+    int32_t stride = 1;
+    b->type.code = ARGS[i].kind == 2 ? 0 : 2; /* int32 labels, else float */
+    b->type.bits = 32;
+    b->type.lanes = 1;
+    b->dimensions = ARGS[i].rank;
+    b->dim = dim[i];
+    for (d = 0; d < ARGS[i].rank; ++d) {
+      b->dim[d].extent = ARGS[i].extent[d];
+      b->dim[d].stride = stride;
+      stride *= ARGS[i].extent[d];
+    }
+    if (ARGS[i].kind == 1) b->host = (uint8_t *)(block + ARGS[i].offset);
+    argv[i] = b;
+  }
+}
+
 static int netc_load_block(const char *weights_path, void **data) {
   int64_t k;
   if (weights_path) return netc_read_weights(weights_path, data);
@@ -86,7 +109,7 @@ void PFX_free(PFX_model *m) {
 int PFX_init(PFX_model **out, const char *weights_path) {
   PFX_model *m;
   void *data = 0, *vel = 0;
-  int status = 0, i, d;
+  int status = 0;
   int64_t k;
   if (!out) return 1;
   *out = 0;
@@ -103,22 +126,7 @@ int PFX_init(PFX_model **out, const char *weights_path) {
   m->block = (float *)data;
   m->velocity = (float *)vel;
   for (k = 0; k < WEIGHT_FLOATS; ++k) m->velocity[k] = 0;
-  for (i = 0; i < NUM_ARGS; ++i) {
-    halide_buffer_t *b = &m->buf[i];
-    int32_t stride = 1;
-    b->type.code = ARGS[i].kind == 2 ? 0 : 2; /* int32 labels, else float */
-    b->type.bits = 32;
-    b->type.lanes = 1;
-    b->dimensions = ARGS[i].rank;
-    b->dim = m->dim[i];
-    for (d = 0; d < ARGS[i].rank; ++d) {
-      b->dim[d].extent = ARGS[i].extent[d];
-      b->dim[d].stride = stride;
-      stride *= ARGS[i].extent[d];
-    }
-    if (ARGS[i].kind == 1) b->host = (uint8_t *)(m->block + ARGS[i].offset);
-    m->argv[i] = b;
-  }
+  netc_describe_args(m->buf, m->dim, m->argv, m->block);
   *out = m;
   return 0;
 }
