@@ -119,9 +119,18 @@ static inline int netc_device_view(const halide_buffer_t *whole, halide_buffer_t
   return 0;
 }
 
-/* Copies n elements between host memory and `whole` (a device allocation)
- * at `off`, through a temporary view: to the host when to_host, else to the
- * device. */
+/* Copies the elements of b (a device allocation or view) between its device
+ * memory and the host memory at `host`: to the host when to_host, else to
+ * the device. */
+static __attribute__((unused)) int netc_host_copy(halide_buffer_t *b, void *host, int to_host) {
+  b->host = (uint8_t *)host;
+  b->flags = to_host ? NETC_DEVICE_DIRTY : NETC_HOST_DIRTY;
+  return (to_host ? halide_copy_to_host(0, b)
+                  : halide_copy_to_device(0, b, b->device_interface)) != 0 ? 4 : 0;
+}
+
+/* The same for n elements of `whole` at `off`, through a temporary view (for
+ * init and occasional reads; a step's copies use views made once). */
 static __attribute__((unused)) int netc_device_copy(const halide_buffer_t *whole, int64_t off,
                                                     int64_t n, void *host, int to_host) {
   halide_buffer_t v = {0};
@@ -129,11 +138,8 @@ static __attribute__((unused)) int netc_device_copy(const halide_buffer_t *whole
   int status;
   netc_flat_desc(&v, &d, n);
   v.type = whole->type;
-  v.host = (uint8_t *)host;
   if (netc_device_view(whole, &v, off) != 0) return 6;
-  v.flags = to_host ? NETC_DEVICE_DIRTY : NETC_HOST_DIRTY;
-  status = (to_host ? halide_copy_to_host(0, &v)
-                    : halide_copy_to_device(0, &v, whole->device_interface)) != 0 ? 4 : 0;
+  status = netc_host_copy(&v, host, to_host);
   halide_device_release_crop(0, &v);
   return status;
 }

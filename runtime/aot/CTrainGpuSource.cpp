@@ -33,14 +33,10 @@ struct PFX_model {
   struct halide_dimension_t copy_dim[NUM_COPIES + 1][2];
   halide_buffer_t images, nchw, nhwc; /* the uploaded images; NAME_layout's views */
   struct halide_dimension_t images_dim, nchw_dim[4], nhwc_dim[4];
+  halide_buffer_t loss, logits; /* views of the workspace, read back each step */
+  struct halide_dimension_t loss_dim, logits_dim;
 };
 
-size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
-const char *PFX_status_string(int status) { return netc_status_text(status); }
-int PFX_param_count(void) { return NUM_PARAMS; }
-const char *PFX_param_name(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].name : 0; }
-const char *PFX_param_layout(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].layout : 0; }
-int64_t PFX_param_size(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].count : 0; }
 
 float *PFX_param_data(PFX_model *m, int i) {
   if (!m || i < 0 || i >= NUM_PARAMS) return 0;
@@ -70,6 +66,8 @@ void PFX_free(PFX_model *m) {
     for (j = 0; j < 2; ++j) netc_release(&m->copy[i][j]);
   netc_release(&m->nchw);
   netc_release(&m->nhwc);
+  netc_release(&m->loss);
+  netc_release(&m->logits);
   if (m->images.device) halide_device_free(0, &m->images);
   if (m->arena.device) halide_device_free(0, &m->arena);
   if (m->params.device) halide_device_free(0, &m->params);
@@ -132,7 +130,10 @@ static int netc_gpu_train_init(PFX_model *m) {
                         (int64_t)BATCH * INPUT_C * INPUT_H * INPUT_W, dev) ||
       netc_dense_view(&m->images, &m->nchw, m->nchw_dim, 0, INPUT_W, INPUT_H, INPUT_C, BATCH) ||
       netc_dense_view(&m->arena, &m->nhwc, m->nhwc_dim, INPUT_OFFSET, INPUT_C, INPUT_W, INPUT_H,
-                      BATCH))
+                      BATCH) ||
+      netc_flat_view(&m->arena, &m->loss, &m->loss_dim, LOSS_OFFSET, 1) ||
+      netc_flat_view(&m->arena, &m->logits, &m->logits_dim, LOGITS_OFFSET,
+                     (int64_t)BATCH * CLASSES))
     return 6;
   m->labels.type.code = 0; /* int32 */
   if (netc_device_write(&m->params, 0, WEIGHT_FLOATS, m->block) != 0) return 6;
@@ -202,17 +203,16 @@ static int netc_train_step(PFX_model *m, const float *images, const int32_t *lab
   /* The images up as they are (NCHW), then NHWC on the device. The host
    * workspace is not used (it is part of the API all targets share). */
   (void)ws;
-  if (netc_device_write(&m->images, 0, (int64_t)BATCH * INPUT_C * INPUT_H * INPUT_W, images) != 0 ||
-      netc_device_write(&m->labels, 0, BATCH, (const float *)(const void *)labels) != 0)
+  if (netc_host_copy(&m->images, (void *)(uintptr_t)images, 0) != 0 ||
+      netc_host_copy(&m->labels, (void *)(uintptr_t)labels, 0) != 0)
     return 4;
   args[0] = &m->nchw;
   args[1] = &m->nhwc;
   if (PFX_layout_argv(args) != 0) return 4;
   if (netc_run_calls(m->argv, seconds) != 0) return 4;
-  if (netc_device_read(&m->arena, LOSS_OFFSET, 1, &l) != 0) return 4;
+  if (netc_host_copy(&m->loss, &l, 1) != 0) return 4;
   if (loss) *loss = l;
-  if (logits && netc_device_read(&m->arena, LOGITS_OFFSET, (int64_t)BATCH * CLASSES, logits) != 0)
-    return 4;
+  if (logits && netc_host_copy(&m->logits, logits, 1) != 0) return 4;
   if (!(l == l) || l > 3.4e38f || l < -3.4e38f) return 7;
   /* BN running statistics, computed by the kernels in the workspace. */
   for (i = 0; i < NUM_COPIES; ++i) {

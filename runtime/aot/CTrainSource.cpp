@@ -56,8 +56,15 @@ static int netc_load_block(const char *weights_path, void **data) {
 }
 )C";
 
-// Both drivers' public step functions, around their netc_train_step.
+// Both drivers' public functions that do not depend on where the model
+// lives: the step around their netc_train_step, and the tables' accessors.
 const char *kTrainApi = R"C(
+size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
+const char *PFX_status_string(int status) { return netc_status_text(status); }
+int PFX_param_count(void) { return NUM_PARAMS; }
+const char *PFX_param_name(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].name : 0; }
+const char *PFX_param_layout(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].layout : 0; }
+int64_t PFX_param_size(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].count : 0; }
 int PFX_train_step(PFX_model *m, const float *images, const int32_t *labels, float lr,
                    float momentum, float weight_decay, void *workspace, float *loss,
                    float *logits) {
@@ -85,12 +92,6 @@ struct PFX_model {
   int64_t steps;
 };
 
-size_t PFX_workspace_size(void) { return (size_t)WORKSPACE_BYTES; }
-const char *PFX_status_string(int status) { return netc_status_text(status); }
-int PFX_param_count(void) { return NUM_PARAMS; }
-const char *PFX_param_name(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].name : 0; }
-const char *PFX_param_layout(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].layout : 0; }
-int64_t PFX_param_size(int i) { return i >= 0 && i < NUM_PARAMS ? PARAMS[i].count : 0; }
 float *PFX_param_data(PFX_model *m, int i) {
   return m && i >= 0 && i < NUM_PARAMS ? m->block + PARAMS[i].offset : 0;
 }

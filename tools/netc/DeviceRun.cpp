@@ -19,10 +19,9 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -68,28 +67,6 @@ int main(int argc, char **argv) {
 }
 )C";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "netc-run-XXXXXX").string();
-    if (!mkdtemp(t.data())) throw std::runtime_error("cannot create a temporary directory");
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string shellQuote(const fs::path &p) { return "'" + p.string() + "'"; }
-
-std::string slurp(const fs::path &p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 std::vector<float> runOnDevice(const RunArgs &a, const dsl::LoadedNetwork &n,
@@ -98,7 +75,7 @@ std::vector<float> runOnDevice(const RunArgs &a, const dsl::LoadedNetwork &n,
                                std::vector<int64_t> &outShape) {
   aot::LibraryOptions o;
   o.target = aot::parseTarget(a.target);
-  TempDir tmp;
+  aot::TempDir tmp(fs::temp_directory_path(), "netc-run");
   o.name = "netcrun";
   o.outDir = (tmp.path / "lib").string();
   o.origin = a.net.file;
@@ -106,25 +83,23 @@ std::vector<float> runOnDevice(const RunArgs &a, const dsl::LoadedNetwork &n,
   mlir::MLIRContext ctx;
   auto m = compiler::compileNetwork(ctx, n.network, "fused");
   aot::LibraryResult lib = aot::buildLibrary(*m, params, o);
-  {
-    std::ofstream(tmp.path / "runner.c") << kRunner;
-    std::ofstream in(tmp.path / "x.f32", std::ios::binary);
-    in.write(reinterpret_cast<const char *>(input.data.data()),
-             static_cast<std::streamsize>(input.data.size() * sizeof(float)));
-  }
-  aot::runCompiler("cc -std=c99 -O2 -I" + shellQuote(tmp.path / "lib") + " " +
-                       shellQuote(tmp.path / "runner.c") + " " + shellQuote(fs::path(lib.library)) +
-                       " -lpthread -ldl -lm -o " + shellQuote(tmp.path / "runner"),
-                   tmp.path / "cc.log");
-  std::string cmd = shellQuote(tmp.path / "runner") + " " + shellQuote(fs::path(lib.weights)) + " " +
-                    shellQuote(tmp.path / "x.f32") + " " + std::to_string(o.batch) + " " +
-                    shellQuote(tmp.path / "y.f32") + " " + shellQuote(tmp.path / "shape.txt") + " 2>" +
-                    shellQuote(tmp.path / "err.txt");
+  const fs::path &t = tmp.path;
+  aot::writeText(t / "runner.c", kRunner);
+  aot::writeText(t / "x.f32", std::string(reinterpret_cast<const char *>(input.data.data()),
+                                          input.data.size() * sizeof(float)));
+  auto q = [](const fs::path &p) { return aot::quote(p.string()); };
+  aot::runCompiler(aot::cCompiler(o.target) + " -std=c99 -O2 -I" + q(t / "lib") + " " +
+                       q(t / "runner.c") + " " + q(lib.library) + " -lpthread -ldl -lm -o " +
+                       q(t / "runner"),
+                   t / "cc.log");
+  std::string cmd = q(t / "runner") + " " + q(lib.weights) + " " + q(t / "x.f32") + " " +
+                    std::to_string(o.batch) + " " + q(t / "y.f32") + " " + q(t / "shape.txt") +
+                    " 2>" + q(t / "err.txt");
   int rc = std::system(cmd.c_str());
   int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   // The runtime's own lines, less its list of every driver symbol it missed.
   std::string why, line;
-  std::istringstream err(slurp(tmp.path / "err.txt"));
+  std::istringstream err(aot::readFile(tmp.path / "err.txt"));
   while (std::getline(err, line))
     if (line.find("API not found") == std::string::npos)
       why += (why.empty() ? "" : "; ") + line;
@@ -134,14 +109,14 @@ std::vector<float> runOnDevice(const RunArgs &a, const dsl::LoadedNetwork &n,
     throw std::runtime_error("--target " + a.target + ": the library failed (exit " +
                              std::to_string(code) + "): " + why);
   int rank = 0, c = 0, h = 0, w = 0;
-  std::istringstream(slurp(tmp.path / "shape.txt")) >> rank >> c >> h >> w;
+  std::istringstream(aot::readFile(tmp.path / "shape.txt")) >> rank >> c >> h >> w;
   outShape = rank == 2 ? std::vector<int64_t>{o.batch, c}
                        : std::vector<int64_t>{o.batch, c, h, w};
   std::vector<float> out(static_cast<size_t>(o.batch) * c * h * w);
-  std::ifstream y(tmp.path / "y.f32", std::ios::binary);
-  y.read(reinterpret_cast<char *>(out.data()),
-         static_cast<std::streamsize>(out.size() * sizeof(float)));
-  if (!y) throw std::runtime_error("--target " + a.target + ": the library wrote no outputs");
+  std::string y = aot::readFile(tmp.path / "y.f32");
+  if (y.size() != out.size() * sizeof(float))
+    throw std::runtime_error("--target " + a.target + ": the library wrote no outputs");
+  std::memcpy(out.data(), y.data(), y.size());
   return out;
 }
 
