@@ -19,7 +19,8 @@ std::string poolKey(const nh::PoolSpec &s) { return s.key(); }
 
 bool gpu(const Target &t) { return t.has_gpu_feature(); }
 
-// The schedule part of a cache key: GPU schedules have no parameters yet.
+// The schedule part of a cache key: GPU schedules have no parameters yet
+// (the register-tiled conv gradients say gpu-v2).
 std::string schedKey(const TrainSchedule &s, const Target &t) {
   return gpu(t) ? std::string("gpu-v1") : s.key();
 }
@@ -88,7 +89,7 @@ TrainKernelPtr convDxKernel(const nb::ConvDxSpec &spec, const Target &t,
 TrainKernelPtr convDwKernel(const nh::ConvSpec &spec, const Target &t,
                             std::optional<ConvDwSchedule> sched) {
   if (gpu(t))
-    return cachedTrainKernel(cacheKey("convdw", spec.key(), t, "gpu-v1"), t, [&] {
+    return cachedTrainKernel(cacheKey("convdw", spec.key(), t, "gpu-v2"), t, [&] {
       nb::ConvDwAlgo a = nb::buildConvDw(spec);
       scheduleConvDwGpu(a);
       return singleOutput(a.out, a.inputs);
